@@ -1,0 +1,44 @@
+import { Logger, type INestApplication, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { InvalidConfigurationError, loadEnv } from './load-env.js';
+import type { AppEnv } from './env.schema.js';
+
+export interface ServiceSpec {
+  name: string;
+  module: Type<unknown>;
+  defaultPort: number;
+  /** Attaches transports (Kafka consumers) before the app starts listening. */
+  beforeListen?: (app: INestApplication, env: AppEnv) => Promise<void>;
+}
+
+/**
+ * Common start-up for every app: validate the environment first (a bad value stops the process
+ * with a message naming the variable, before anything connects), then start Nest with shutdown
+ * hooks so SIGTERM drains consumers and workers.
+ */
+export async function runService(spec: ServiceSpec): Promise<INestApplication> {
+  let env: AppEnv;
+  try {
+    env = loadEnv();
+  } catch (error) {
+    if (error instanceof InvalidConfigurationError) {
+      console.error(`${spec.name}: ${error.message}`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const logger = new Logger(spec.name);
+  try {
+    const app = await NestFactory.create(spec.module, { bufferLogs: false, logger: ['error', 'warn', 'log'] });
+    app.enableShutdownHooks();
+    await spec.beforeListen?.(app, env);
+    await app.startAllMicroservices();
+    const port = env.HTTP_PORT ?? spec.defaultPort;
+    await app.listen(port, '0.0.0.0');
+    logger.log(`${spec.name} listening on http://127.0.0.1:${port}`);
+    return app;
+  } catch (error) {
+    logger.error(`${spec.name} failed to start: ${(error as Error).message}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,22 @@
+import type { AppEnv } from './env.schema.js';
+
+/** Topic names of events.md plus the internal intent topics the outbox relay feeds. */
+export const TOPIC_NAMES = {
+  scan: 'courier.scan.v1',
+  exception: 'courier.exception.v1',
+  reply: 'courier.reply.v1',
+  action: 'courier.action.v1',
+  case: 'courier.case.v1',
+  notification: 'courier.notification.v1',
+  dlq: 'courier.dlq.v1',
+  deadlineIntent: 'courier.deadline-intent.v1',
+  notificationIntent: 'courier.notification-intent.v1',
+} as const;
+
+export type TopicRole = keyof typeof TOPIC_NAMES;
+export type Topics = Record<TopicRole, string>;
+
+export function topicsFor(env: Pick<AppEnv, 'TOPIC_PREFIX'>): Topics {
+  const entries = Object.entries(TOPIC_NAMES).map(([role, name]) => [role, `${env.TOPIC_PREFIX}${name}`]);
+  return Object.fromEntries(entries) as Topics;
+}
