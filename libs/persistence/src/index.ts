@@ -1,0 +1,7 @@
+export * from './entities/index.js';
+export * from './data-source.js';
+export * from './persistence.module.js';
+export * from './repositories/outbox.repository.js';
+export * from './repositories/decision.repository.js';
+export * from './repositories/intents.js';
+export * from './repositories/stream-progress.repository.js';
