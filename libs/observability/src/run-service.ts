@@ -1,7 +1,8 @@
-import { Logger, type INestApplication, type Type } from '@nestjs/common';
+import { Logger as NestLogger, Module, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { InvalidConfigurationError, loadEnv } from './load-env.js';
-import type { AppEnv } from './env.schema.js';
+import { Logger } from 'nestjs-pino';
+import { InvalidConfigurationError, loadEnv, type AppEnv } from '#config';
+import { LoggingModule } from './logging/logging.module.js';
 
 export interface ServiceSpec {
   name: string;
@@ -13,8 +14,8 @@ export interface ServiceSpec {
 
 /**
  * Common start-up for every app: validate the environment first (a bad value stops the process
- * with a message naming the variable, before anything connects), then start Nest with shutdown
- * hooks so SIGTERM drains consumers and workers.
+ * with a message naming the variable, before anything connects), log through pino with PII
+ * masking, and enable shutdown hooks so SIGTERM drains consumers and workers.
  */
 export async function runService(spec: ServiceSpec): Promise<INestApplication> {
   let env: AppEnv;
@@ -27,9 +28,12 @@ export async function runService(spec: ServiceSpec): Promise<INestApplication> {
     }
     throw error;
   }
-  const logger = new Logger(spec.name);
+  const logger = new NestLogger(spec.name);
   try {
-    const app = await NestFactory.create(spec.module, { bufferLogs: false, logger: ['error', 'warn', 'log'] });
+    class ServiceRoot {}
+    Module({ imports: [LoggingModule.forRoot({ app: spec.name, level: env.LOG_LEVEL }), spec.module] })(ServiceRoot);
+    const app = await NestFactory.create(ServiceRoot, { bufferLogs: true });
+    app.useLogger(app.get(Logger));
     app.enableShutdownHooks();
     await spec.beforeListen?.(app, env);
     await app.startAllMicroservices();
