@@ -55,14 +55,57 @@ export const envSchema = z.object({
 
 export type AppEnv = z.infer<typeof envSchema>;
 
-/** Notifier settings: each channel is optional; a notification whose channel is not configured is recorded as UNROUTED. */
-export const notifierEnvSchema = z.object({
-  SMS_GATEWAY_URL: z.string().url().optional(),
-  SMS_GATEWAY_KEY: z.string().optional(),
-  SMS_GATEWAY_RATE_PER_SECOND: z.coerce.number().positive().default(50),
-  /** Where staff e-mail and sender notices go (an e-mail/webhook relay); per-site webhooks come from the policy. */
-  STAFF_WEBHOOK_URL: z.string().url().optional(),
-  NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(6),
-  NOTIFY_BACKOFF_MS: z.coerce.number().int().min(1).default(500),
-});
+/**
+ * Notifier settings. Every channel is optional: a notification whose channel has no provider configured is
+ * recorded as UNROUTED (and raised as an ops alert). Rates are per gateway and shared by the whole process.
+ */
+export const notifierEnvSchema = z
+  .object({
+    /** SMS gateway (JSON over HTTP, `Idempotency-Key` honoured): customer, sender, courier and staff SMS. */
+    SMS_GATEWAY_URL: urlWithScheme(['http', 'https']).optional(),
+    SMS_GATEWAY_KEY: z.string().min(1).optional(),
+    SMS_GATEWAY_RATE_PER_SECOND: z.coerce.number().positive().default(50),
+    /**
+     * Relay for staff e-mail when SMTP is not configured, and the default target of WEBHOOK notifications;
+     * per-site webhooks come from the policy (`sites.<code>.webhookUrl`).
+     */
+    STAFF_WEBHOOK_URL: urlWithScheme(['http', 'https']).optional(),
+    /** Per webhook host (each site's system is its own gateway). */
+    WEBHOOK_RATE_PER_SECOND: z.coerce.number().positive().default(20),
+    /** Staff e-mail (supervisor, finance, reconciliation, CS, complaint tickets): `smtp://user:pass@host:587` or `smtps://…`. */
+    SMTP_URL: urlWithScheme(['smtp', 'smtps']).optional(),
+    /** Sender of every e-mail, e.g. `Courier Alerts <alerts@example.com>`; required with SMTP_URL. */
+    SMTP_FROM: z.string().min(3).optional(),
+    SMTP_RATE_PER_SECOND: z.coerce.number().positive().default(10),
+    /** Where ops alerts (notifications that could not be delivered) are pushed; without it they are stored for HQ. */
+    OPS_ALERT_WEBHOOK_URL: urlWithScheme(['http', 'https']).optional(),
+    NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(6),
+    /** Retry n waits a random time in [0, min(NOTIFY_BACKOFF_MAX_MS, NOTIFY_BACKOFF_MS * 2^(n-1))] (full jitter). */
+    NOTIFY_BACKOFF_MS: z.coerce.number().int().min(1).default(500),
+    NOTIFY_BACKOFF_MAX_MS: z.coerce.number().int().min(1).default(300_000),
+    /** One provider call's time limit. */
+    NOTIFY_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+    /** How long a claimed (SENDING) row is left alone before it counts as abandoned by a crashed process. */
+    NOTIFY_CLAIM_LEASE_MS: z.coerce.number().int().min(1000).default(30_000),
+    /** How often the notification table is swept for due rows (retries, held SMS, lost intents, crashes). */
+    NOTIFY_SWEEP_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
+    /** Deliveries in flight at once, per sweep and per intent batch. */
+    NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  })
+  .superRefine((env, ctx) => {
+    if (env.SMTP_URL && !env.SMTP_FROM) {
+      ctx.addIssue({ code: 'custom', path: ['SMTP_FROM'], message: 'is required when SMTP_URL is set' });
+    }
+    // A lease shorter than a send would let a second process claim a row whose first send is still in flight.
+    if (env.NOTIFY_CLAIM_LEASE_MS <= 2 * env.NOTIFY_SEND_TIMEOUT_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['NOTIFY_CLAIM_LEASE_MS'],
+        message: `must be more than twice NOTIFY_SEND_TIMEOUT_MS (${env.NOTIFY_SEND_TIMEOUT_MS} ms)`,
+      });
+    }
+    if (env.NOTIFY_BACKOFF_MAX_MS < env.NOTIFY_BACKOFF_MS) {
+      ctx.addIssue({ code: 'custom', path: ['NOTIFY_BACKOFF_MAX_MS'], message: 'must not be less than NOTIFY_BACKOFF_MS' });
+    }
+  });
 export type NotifierEnv = z.infer<typeof notifierEnvSchema>;

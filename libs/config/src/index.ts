@@ -4,4 +4,3 @@ export * from './topics.js';
 export * from './config.module.js';
 export * from './policy.module.js';
 export * from './clock.js';
-export * from './run-service.js';

@@ -72,8 +72,9 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
     const consumer = kafka.consumer({
       groupId,
       maxBytesPerPartition: this.options.maxBytesPerPartition ?? 4 * 1024 * 1024,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      // A crashed member holds its partitions until the session times out: keep failover short.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
     this.consumer = consumer;

@@ -36,9 +36,11 @@ export async function runService(spec: ServiceSpec): Promise<INestApplication> {
     app.useLogger(app.get(Logger));
     app.enableShutdownHooks();
     await spec.beforeListen?.(app, env);
-    await app.startAllMicroservices();
+    // HTTP first: /health and /metrics answer while the consumers join their groups (which can take a
+    // session timeout after a crash of the previous member).
     const port = env.HTTP_PORT ?? spec.defaultPort;
     await app.listen(port, '0.0.0.0');
+    await app.startAllMicroservices();
     logger.log(`${spec.name} listening on http://127.0.0.1:${port}`);
     return app;
   } catch (error) {

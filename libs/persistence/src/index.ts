@@ -1,4 +1,5 @@
 export * from './entities/index.js';
+export * from './entities/user.entity.js';
 export * from './data-source.js';
 export * from './persistence.module.js';
 export * from './repositories/outbox.repository.js';

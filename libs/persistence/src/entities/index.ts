@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { ApiTokenEntity, ApiUserEntity } from './user.entity.js';
 
 /**
  * Read models for the API and the services' queries. The schema itself is owned by the SQL
@@ -139,4 +140,6 @@ export const ENTITIES = [
   LiabilityRecordEntity,
   NotificationEntity,
   DlqRecordEntity,
+  ApiUserEntity,
+  ApiTokenEntity,
 ];

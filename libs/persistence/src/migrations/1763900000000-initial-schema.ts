@@ -156,6 +156,10 @@ export class InitialSchema1763900000000 implements MigrationInterface {
         topic        text NOT NULL,
         partition    integer NOT NULL,
         next_offset  bigint NOT NULL,
+        -- The partition's end offset seen with the last batch: next_offset < high_watermark means it lags.
+        high_watermark  bigint NOT NULL DEFAULT 0,
+        -- Newest event time applied from this partition: the event-time clock is their minimum over lagging partitions.
+        max_event_time  timestamptz,
         updated_at   timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (group_id, topic, partition)
       )`);
@@ -180,13 +184,6 @@ export class InitialSchema1763900000000 implements MigrationInterface {
       )`);
 
     await q.query(`
-      CREATE TABLE stream_clock (
-        name       text PRIMARY KEY,
-        watermark  timestamptz NOT NULL,
-        updated_at timestamptz NOT NULL DEFAULT now()
-      )`);
-
-    await q.query(`
       CREATE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP;
@@ -199,7 +196,7 @@ export class InitialSchema1763900000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     for (const table of [
-      'stream_clock', 'dlq_record', 'case_number_counter', 'consumer_offset', 'outbox', 'notification',
+      'dlq_record', 'case_number_counter', 'consumer_offset', 'outbox', 'notification',
       'liability_record', 'deadline', 'case_timeline', 'problem_case', 'waybill_state',
     ]) {
       await q.query(`DROP TABLE IF EXISTS ${table}`);

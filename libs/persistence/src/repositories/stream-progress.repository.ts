@@ -1,5 +1,13 @@
 import type { EntityManager } from 'typeorm';
 
+export interface EventClock {
+  partitions: number;
+  /** Event time of the slowest partition still behind; null when all have caught up. */
+  lowWatermark: Date | null;
+  newest: Date | null;
+  lastActivity: Date | null;
+}
+
 export interface DlqRow {
   topic: string;
   partition: number;
@@ -28,11 +36,39 @@ export class StreamProgressRepository {
     return BigInt(row.next_offset);
   }
 
-  static async saveNextOffset(manager: EntityManager, groupId: string, topic: string, partition: number, next: bigint): Promise<void> {
+  static async saveProgress(
+    manager: EntityManager,
+    groupId: string,
+    topic: string,
+    partition: number,
+    progress: { nextOffset: bigint; highWatermark: bigint; maxEventTime: Date | null },
+  ): Promise<void> {
     await manager.query(
-      `UPDATE consumer_offset SET next_offset = $4, updated_at = now() WHERE group_id = $1 AND topic = $2 AND partition = $3`,
-      [groupId, topic, partition, next.toString()],
+      `UPDATE consumer_offset SET next_offset = $4, high_watermark = GREATEST(high_watermark, $5),
+         max_event_time = GREATEST(max_event_time, $6), updated_at = now()
+       WHERE group_id = $1 AND topic = $2 AND partition = $3`,
+      [groupId, topic, partition, progress.nextOffset.toString(), progress.highWatermark.toString(), progress.maxEventTime],
     );
+  }
+
+  /**
+   * The stream's event-time clock for a consumer group. Partitions that have caught up with their
+   * end offset cannot hold it back (they have nothing older to deliver); among those still behind,
+   * the slowest one sets it. `lowWatermark` is null when every partition has caught up.
+   */
+  static async eventClock(manager: Pick<EntityManager, 'query'>, groupId: string): Promise<EventClock> {
+    const [row] = await manager.query(
+      `SELECT min(max_event_time) FILTER (WHERE next_offset < high_watermark) AS low,
+              max(max_event_time) AS newest, max(updated_at) AS last_activity, count(*)::int AS partitions
+       FROM consumer_offset WHERE group_id = $1`,
+      [groupId],
+    );
+    return {
+      partitions: row.partitions,
+      lowWatermark: row.low ? new Date(row.low) : null,
+      newest: row.newest ? new Date(row.newest) : null,
+      lastActivity: row.last_activity ? new Date(row.last_activity) : null,
+    };
   }
 
   static async insertDlq(manager: EntityManager, rows: DlqRow[]): Promise<void> {
@@ -46,12 +82,4 @@ export class StreamProgressRepository {
     );
   }
 
-  /** The event-time clock only moves forward. */
-  static async advanceWatermark(manager: EntityManager, name: string, eventTime: Date): Promise<void> {
-    await manager.query(
-      `INSERT INTO stream_clock (name, watermark) VALUES ($1, $2)
-       ON CONFLICT (name) DO UPDATE SET watermark = GREATEST(stream_clock.watermark, EXCLUDED.watermark), updated_at = now()`,
-      [name, eventTime],
-    );
-  }
 }

@@ -1,0 +1,65 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Redis } from 'ioredis';
+import { APP_ENV, type AppEnv } from '#config';
+import { DEADLINE_SCHEDULER, type DeadlineScheduler } from './scheduler/deadline-scheduler.js';
+import { ReconcileUseCase } from './usecases/reconcile/reconcile.usecase.js';
+import { DeadlinesMetrics } from './deadlines.metrics.js';
+import { REDIS, checkEvictionPolicy } from './redis.provider.js';
+
+/** Start-up checks, the periodic reconciler and the overdue gauges. */
+@Injectable()
+export class DeadlinesMaintenance implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger(DeadlinesMaintenance.name);
+  private timers: NodeJS.Timeout[] = [];
+  private reconciling: Promise<unknown> | null = null;
+
+  constructor(
+    private readonly reconcile: ReconcileUseCase,
+    private readonly dataSource: DataSource,
+    private readonly metrics: DeadlinesMetrics,
+    @Inject(DEADLINE_SCHEDULER) private readonly scheduler: DeadlineScheduler,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(APP_ENV) private readonly env: AppEnv,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await checkEvictionPolicy(this.redis, this.env);
+    this.runReconcile();
+    this.timers.push(setInterval(() => this.runReconcile(), this.env.RECONCILE_INTERVAL_SECONDS * 1000));
+    this.timers.push(setInterval(() => void this.refreshGauges().catch(() => undefined), 10_000));
+    // A Redis restart loses every timer (nothing is kept on disk here): reconcile as soon as it is back.
+    this.redis.on('ready', () => this.runReconcile());
+  }
+
+  runReconcile(): Promise<unknown> {
+    this.reconciling ??= this.reconcile
+      .execute()
+      .then((report) => {
+        this.metrics.reconcile.inc({ kind: 'rearmed' }, report.rearmed);
+        this.metrics.reconcile.inc({ kind: 'orphans' }, report.orphansRemoved);
+        return report;
+      })
+      .catch((error: Error) => this.log.error(`reconcile failed: ${error.message}`))
+      .finally(() => (this.reconciling = null));
+    return this.reconciling;
+  }
+
+  async refreshGauges(): Promise<void> {
+    const counts = await this.scheduler.counts();
+    for (const [state, value] of Object.entries(counts)) this.metrics.timers.set({ state }, value);
+    const rows: { rule: string; case_class: string; site: string; party: string; n: number }[] = await this.dataSource.query(
+      `SELECT d.rule, c.case_class, coalesce(d.site_code, '') AS site, d.party, count(*)::int AS n
+       FROM deadline d JOIN problem_case c ON c.case_id = d.case_id
+       WHERE d.status = 'MISSED' AND c.state NOT IN ('RESOLVED', 'CLOSED')
+       GROUP BY 1, 2, 3, 4`,
+    );
+    this.metrics.overdue.reset();
+    for (const r of rows) this.metrics.overdue.set({ rule: r.rule, case_class: r.case_class, site: r.site, party: r.party }, r.n);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.timers.forEach(clearInterval);
+    await this.reconciling;
+  }
+}

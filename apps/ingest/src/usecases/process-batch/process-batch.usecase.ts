@@ -1,0 +1,131 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { KafkaMessage } from 'kafkajs';
+import { parseInputMessage, type InputEvent } from '#contracts';
+import { decide, type Effect, type Policy, type WaybillState } from '#domain';
+import { CLOCK, POLICY, type Clock } from '#config';
+import { DecisionRepository, StreamProgressRepository, type DlqRow, type OutboxEntry } from '#persistence';
+import type { KafkaBatch } from '#messaging';
+import { IngestMetrics } from '../../ingest.metrics.js';
+
+export type InputKind = 'scan' | 'exception' | 'reply' | 'action';
+
+export interface BatchOutcome {
+  received: number;
+  skippedAsReplayed: number;
+  applied: number;
+  rejected: number;
+  casesOpened: number;
+}
+
+/**
+ * Kafka batch → validate → engine → one PostgreSQL transaction (state, cases, deadlines,
+ * liabilities, notifications, outbox, DLQ records and this partition's next offset).
+ *
+ * A message below the stored next offset was already applied (a redelivery after a crash or a
+ * rebalance) and is skipped, so effects happen exactly once although delivery is at least once.
+ */
+@Injectable()
+export class ProcessBatchUseCase {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(POLICY) private readonly policy: Policy,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly metrics: IngestMetrics,
+  ) {}
+
+  async execute(kind: InputKind, groupId: string, batch: KafkaBatch): Promise<BatchOutcome> {
+    const started = performance.now();
+    const outcome = await this.dataSource.transaction(async (manager) => {
+      const next = await StreamProgressRepository.lockNextOffset(manager, groupId, batch.topic, batch.partition);
+      const fresh = batch.messages.filter((m) => BigInt(m.offset) >= next);
+      const result: BatchOutcome = {
+        received: batch.messages.length,
+        skippedAsReplayed: batch.messages.length - fresh.length,
+        applied: 0,
+        rejected: 0,
+        casesOpened: 0,
+      };
+      if (fresh.length === 0) return result;
+
+      const now = this.clock.now();
+      const dlq: DlqRow[] = [];
+      const outbox: OutboxEntry[] = [];
+      const reject = (message: KafkaMessage, reason: string, field: string | null) => {
+        dlq.push({ topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key?.toString() ?? null, reason, field });
+        outbox.push({ topicRole: 'dlq', key: message.key?.toString() ?? '', payload: dlqMessage(batch, message, reason) });
+        this.metrics.dlq.inc({ topic: batch.topic, reason: reasonLabel(reason) });
+      };
+
+      // Group valid events per waybill, keeping partition order within each waybill.
+      const byWaybill = new Map<string, { event: InputEvent; message: KafkaMessage }[]>();
+      let latestEventTime = 0;
+      for (const message of fresh) {
+        const parsed = parseInputMessage({ kind, key: message.key?.toString() ?? null, value: message.value, now });
+        if (!parsed.ok) {
+          reject(message, parsed.reason, parsed.field ?? null);
+          continue;
+        }
+        const list = byWaybill.get(parsed.event.waybillNo) ?? [];
+        list.push({ event: parsed.event, message });
+        byWaybill.set(parsed.event.waybillNo, list);
+        latestEventTime = Math.max(latestEventTime, Date.parse(parsed.event.occurredAt));
+      }
+
+      const locked = await DecisionRepository.lockStates(manager, [...byWaybill.keys()]);
+      const states: WaybillState[] = [];
+      const effects: Effect[] = [];
+      for (const [waybillNo, items] of byWaybill) {
+        let state = locked.get(waybillNo) ?? null;
+        const before = state;
+        for (const { event, message } of items) {
+          const decision = decide(state, { kind: 'event', event }, this.policy);
+          state = decision.state;
+          for (const effect of decision.effects) {
+            if (effect.type === 'Rejected') reject(message, effect.reason, null);
+            else effects.push(effect);
+          }
+          result.applied += 1;
+        }
+        if (state && state.version !== before?.version) states.push(state);
+      }
+
+      const summary = await DecisionRepository.persist(manager, { states, effects, outbox });
+      await StreamProgressRepository.insertDlq(manager, dlq);
+      const last = BigInt(fresh[fresh.length - 1]!.offset);
+      await StreamProgressRepository.saveProgress(manager, groupId, batch.topic, batch.partition, {
+        nextOffset: last + 1n,
+        highWatermark: BigInt(batch.highWatermark),
+        maxEventTime: latestEventTime > 0 ? new Date(latestEventTime) : null,
+      });
+      result.rejected = dlq.length;
+      result.casesOpened = summary.casesOpened;
+      return result;
+    });
+    this.metrics.observeBatch(batch.topic, outcome, (performance.now() - started) / 1000);
+    return outcome;
+  }
+}
+
+/** The DLQ record of events.md: original key, value (base64), headers, topic, partition, offset, reason. */
+function dlqMessage(batch: KafkaBatch, message: KafkaMessage, reason: string) {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.map(String).join(',') : String(value);
+  }
+  return {
+    schemaVersion: 1,
+    key: message.key?.toString() ?? null,
+    valueBase64: message.value ? message.value.toString('base64') : null,
+    headers,
+    topic: batch.topic,
+    partition: batch.partition,
+    offset: message.offset,
+    reason,
+  };
+}
+
+/** Metric label: the reason's first clause, without values, so label cardinality stays bounded. */
+export function reasonLabel(reason: string): string {
+  return reason.split(':')[0]!.replace(/"[^"]*"/g, '').replace(/\d+/g, 'N').trim().slice(0, 60);
+}
