@@ -1,0 +1,173 @@
+// `npm run bench:ingest`: the ingest pipeline against raw kafkajs and a naive NestJS baseline, in one run.
+//
+// The same ≥ 200k simulator events are produced to three sets of topics (one per contender, so each
+// consumes from a cold start); each contender's rate is measured from its first processed message to
+// its last (consumer-group join time excluded for all three). The naive baseline is too slow to run
+// the whole day in reasonable time: it runs for NAIVE_SECONDS and its rate is what it managed.
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { DateTime } from 'luxon';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import pg from 'pg';
+import { generateDay } from '../../apps/simulator/src/generator.js';
+import { ensureDatabase, migrate } from '#persistence';
+import { startNaiveConsumer } from './naive-baseline.js';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
+const NAIVE_SECONDS = Number(process.env.BENCH_NAIVE_SECONDS ?? 30);
+const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
+if (brokers.length === 0) throw new Error('KAFKA_BROKERS is not set (run through `npm run bench:ingest`)');
+const kafka = new Kafka({ brokers, clientId: 'bench-ingest', logLevel: logLevel.NOTHING });
+const run = Date.now().toString(36);
+const ROLES = ['scan', 'exception', 'reply', 'action'] as const;
+const log = (text: string) => process.stderr.write(`[bench:ingest] ${text}\n`);
+
+async function freshDatabase(name: string): Promise<string> {
+  const url = `postgres://postgres@127.0.0.1:5432/${name}`;
+  await ensureDatabase(url);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+  await client.end();
+  await migrate(url);
+  return url;
+}
+
+async function produceDay(prefix: string, envelopes: { topic: string; key: string; value: unknown }[]): Promise<number> {
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  let count = 0;
+  for (const role of ROLES) {
+    const messages = envelopes
+      .filter((e) => e.topic.endsWith(`.${role}.v1`))
+      .map((e) => ({ key: e.key, value: typeof e.value === 'string' ? e.value : JSON.stringify(e.value) }));
+    for (let i = 0; i < messages.length; i += 10_000) {
+      await producer.send({ topic: `${prefix}courier.${role}.v1`, acks: -1, messages: messages.slice(i, i + 10_000) });
+    }
+    count += messages.length;
+  }
+  await producer.disconnect();
+  return count;
+}
+
+/** (a) raw kafkajs eachBatch + JSON.parse: the ceiling for any consumer of this broker. */
+async function measureRaw(prefix: string, total: number): Promise<number> {
+  const consumer = kafka.consumer({ groupId: `${prefix}raw`, maxBytesPerPartition: 4 * 1024 * 1024 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: ROLES.map((r) => `${prefix}courier.${r}.v1`), fromBeginning: true });
+  let seen = 0;
+  let first = 0;
+  let last = 0;
+  await new Promise<void>((done) => {
+    void consumer.run({
+      partitionsConsumedConcurrently: 4,
+      eachBatch: async ({ batch }) => {
+        if (!first) first = performance.now();
+        for (const message of batch.messages) {
+          try {
+            JSON.parse(message.value!.toString());
+          } catch {
+            // malformed messages are part of the day
+          }
+        }
+        seen += batch.messages.length;
+        last = performance.now();
+        if (seen >= total) done();
+      },
+    });
+  });
+  await consumer.disconnect();
+  return seen / ((last - first) / 1000);
+}
+
+/** (b) the ingest service as deployed: its own process, one transaction per batch. */
+async function measurePipeline(prefix: string, total: number, policyFile: string): Promise<{ rate: number; profile: string }> {
+  const databaseUrl = await freshDatabase('courier_bench_ingest');
+  const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles', 'dist/apps/ingest/src/main.js'], {
+    env: {
+      ...process.env, DATABASE_URL: databaseUrl, TOPIC_PREFIX: prefix, KAFKA_GROUP_PREFIX: prefix, POLICY_FILE: policyFile,
+      HTTP_PORT: '3991', LOG_LEVEL: 'warn', KAFKAJS_NO_PARTITIONER_WARNING: '1',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const progress = async () =>
+    Number((await client.query('SELECT coalesce(sum(next_offset), 0) AS n FROM consumer_offset')).rows[0].n);
+  let first = 0;
+  let done = 0;
+  for (;;) {
+    const n = await progress().catch(() => 0);
+    if (n > 0 && !first) first = performance.now();
+    if (n >= total) {
+      done = performance.now();
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await client.end();
+  child.kill('SIGTERM');
+  await new Promise((r) => child.on('exit', r));
+  return { rate: total / ((done - first) / 1000), profile: 'bench/results/profiles' };
+}
+
+/** (c) naive: stock Nest Kafka transport, one message at a time, TypeORM save() per row. */
+async function measureNaive(prefix: string, policy: Parameters<typeof startNaiveConsumer>[0]['policy']): Promise<number> {
+  const databaseUrl = await freshDatabase('courier_bench_naive');
+  let processed = 0;
+  let first = 0;
+  let last = 0;
+  const app = await startNaiveConsumer({
+    brokers,
+    topics: ROLES.map((r) => `${prefix}courier.${r}.v1`),
+    groupId: `${prefix}naive`,
+    databaseUrl,
+    policy,
+    onProcessed: () => {
+      processed += 1;
+      if (!first) first = performance.now();
+      last = performance.now();
+    },
+  });
+  while (!first) await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, NAIVE_SECONDS * 1000));
+  const rate = processed / ((last - first) / 1000);
+  await app.close();
+  return rate;
+}
+
+const day = DateTime.now().setZone('Asia/Shanghai').minus({ days: 1 }).toISODate()!;
+log(`generating ≥ ${EVENTS} events (seed 42, ${day})`);
+const simulated = generateDay({ seed: 42, day, events: EVENTS });
+mkdirSync('bench/results/profiles', { recursive: true });
+const policyFile = 'bench/results/bench-policy.json';
+writeFileSync(policyFile, JSON.stringify(simulated.policyDocument));
+
+const prefixes = { raw: `b${run}raw.`, pipeline: `b${run}pipe.`, naive: `b${run}naive.` };
+let total = 0;
+for (const prefix of Object.values(prefixes)) total = await produceDay(prefix, simulated.envelopes);
+log(`produced ${total} messages to each of 3 topic sets`);
+
+const raw = await measureRaw(prefixes.raw, total);
+log(`raw kafkajs eachBatch + JSON.parse: ${raw.toFixed(0)} events/s`);
+const pipeline = await measurePipeline(prefixes.pipeline, total, policyFile);
+log(`ingest pipeline: ${pipeline.rate.toFixed(0)} events/s (CPU profile in ${pipeline.profile})`);
+const naive = await measureNaive(prefixes.naive, simulated.policy);
+log(`naive baseline: ${naive.toFixed(0)} events/s (over ${NAIVE_SECONDS} s)`);
+
+const result = {
+  raw: Math.round(raw),
+  pipeline: Math.round(pipeline.rate),
+  naive: Math.round(naive),
+  pipelineVsRaw: Number((pipeline.rate / raw).toFixed(3)),
+  pipelineVsNaive: Number((pipeline.rate / naive).toFixed(1)),
+  events: total,
+  naiveSeconds: NAIVE_SECONDS,
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+  measuredAt: new Date().toISOString(),
+};
+writeFileSync('bench/results/ingest.json', JSON.stringify(result, null, 2) + '\n');
+console.log(JSON.stringify(result, null, 2));
+console.log(`pipeline / raw = ${result.pipelineVsRaw} (target ≥ 0.5), pipeline / naive = ${result.pipelineVsNaive} (target ≥ 20)`);
+process.exit(0);
