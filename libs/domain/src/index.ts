@@ -1,1 +1,5 @@
-export const answer = (): number => 42;
+// Public surface of the pure domain: no Nest, no I/O, no wall clock.
+export * from './engine/index.js';
+export * from './policy/index.js';
+export * from './time/index.js';
+export * from './replay/index.js';

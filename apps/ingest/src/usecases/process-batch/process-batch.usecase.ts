@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { KafkaMessage } from 'kafkajs';
-import { parseInputMessage, type InputEvent } from '#contracts';
+import { parseInputMessage, toDlqRecord, type InputEvent } from '#contracts';
 import { decide, type Effect, type Policy, type WaybillState } from '#domain';
 import { CLOCK, POLICY, type Clock } from '#config';
 import { DecisionRepository, StreamProgressRepository, type DlqRow, type OutboxEntry } from '#persistence';
@@ -53,7 +53,9 @@ export class ProcessBatchUseCase {
       const outbox: OutboxEntry[] = [];
       const reject = (message: KafkaMessage, reason: string, field: string | null) => {
         dlq.push({ topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key?.toString() ?? null, reason, field });
-        outbox.push({ topicRole: 'dlq', key: message.key?.toString() ?? '', payload: dlqMessage(batch, message, reason) });
+        // The DLQ record of events.md: original key, value (base64), headers, topic, partition, offset, reason.
+        const record = toDlqRecord({ ...message, topic: batch.topic, partition: batch.partition, reason, field, rejectedAt: now });
+        outbox.push({ topicRole: 'dlq', key: message.key?.toString() ?? '', payload: record });
         this.metrics.dlq.inc({ topic: batch.topic, reason: reasonLabel(reason) });
       };
 
@@ -105,24 +107,6 @@ export class ProcessBatchUseCase {
     this.metrics.observeBatch(batch.topic, outcome, (performance.now() - started) / 1000);
     return outcome;
   }
-}
-
-/** The DLQ record of events.md: original key, value (base64), headers, topic, partition, offset, reason. */
-function dlqMessage(batch: KafkaBatch, message: KafkaMessage, reason: string) {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.map(String).join(',') : String(value);
-  }
-  return {
-    schemaVersion: 1,
-    key: message.key?.toString() ?? null,
-    valueBase64: message.value ? message.value.toString('base64') : null,
-    headers,
-    topic: batch.topic,
-    partition: batch.partition,
-    offset: message.offset,
-    reason,
-  };
 }
 
 /** Metric label: the reason's first clause, without values, so label cardinality stays bounded. */
