@@ -1,0 +1,54 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { ConfigModule, PolicyModule } from '#config';
+import { PersistenceModule } from '#persistence';
+import { MessagingModule } from '#messaging';
+import { HealthModule, MetricsModule } from '#observability';
+import { AlertFeed } from './alerts/alert-feed.js';
+import { AlertsController } from './alerts/alerts.controller.js';
+import { ApiMetrics } from './api.metrics.js';
+import { BearerAuthGuard } from './auth/bearer-auth.guard.js';
+import { MeController } from './auth/me.controller.js';
+import { UsersService } from './auth/users.service.js';
+import { CasesController } from './cases/cases.controller.js';
+import { CasesRepository } from './cases/cases.repository.js';
+import { CaseCommandsController } from './commands/case-commands.controller.js';
+import { CommandPublisher } from './commands/command-publisher.js';
+import { DashboardController } from './dashboard/dashboard.controller.js';
+import { EvidenceController } from './evidence/evidence.controller.js';
+import { LiabilityController } from './liability/liability.controller.js';
+import { SummaryController } from './summary/summary.controller.js';
+import { SummaryService } from './summary/summary.service.js';
+
+@Module({
+  imports: [
+    ConfigModule,
+    PolicyModule,
+    PersistenceModule,
+    MessagingModule,
+    MetricsModule.forRoot({ app: 'api' }),
+    HealthModule.forRoot({ app: 'api', checks: ['postgres', 'redis', 'kafka'] }),
+  ],
+  controllers: [
+    DashboardController,
+    MeController,
+    SummaryController,
+    CasesController,
+    CaseCommandsController,
+    EvidenceController,
+    LiabilityController,
+    AlertsController,
+  ],
+  providers: [
+    { provide: UsersService, inject: [DataSource], useFactory: (dataSource: DataSource) => new UsersService(dataSource) },
+    // Deny by default: every route needs a token unless marked @Public.
+    { provide: APP_GUARD, useClass: BearerAuthGuard },
+    ApiMetrics,
+    SummaryService,
+    CasesRepository,
+    CommandPublisher,
+    AlertFeed,
+  ],
+})
+export class ApiModule {}
