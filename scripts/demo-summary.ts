@@ -7,7 +7,10 @@ const api = process.argv[2] ?? 'http://127.0.0.1:3000';
 const timeoutMs = Number(process.argv[3] ?? 600_000);
 
 async function fetchSummary(): Promise<OpsSummary> {
-  const response = await fetch(`${api}/api/ops/summary`, { signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(`${api}/api/ops/summary`, {
+    signal: AbortSignal.timeout(10_000),
+    headers: { authorization: `Bearer ${process.env.API_TOKEN ?? ''}` },
+  });
   if (!response.ok) throw new Error(`summary: HTTP ${response.status}`);
   return (await response.json()) as OpsSummary;
 }

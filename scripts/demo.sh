@@ -43,6 +43,11 @@ node dist/apps/simulator/src/main.js "${SIM_ARGS[@]}" \
   --policy-out "$RUN_DIR/policy.json" --out "$RUN_DIR/day.ndjson" --truth "$RUN_DIR/truth.json" >&2
 export POLICY_FILE="$RUN_DIR/policy.json"
 
+# Users of the dashboard and API: an ops user, and staff of the busiest branch of the simulated network.
+DEMO_BRANCH="$(node -e 'const p=require(process.argv[1]);const b=Object.entries(p.sites).filter(([,s])=>s.type==="BRANCH").map(([c])=>c);console.log(b[0])' "$POLICY_FILE")"
+OPS_TOKEN="$(node dist/apps/api/src/cli/create-user.js --name demo-ops --role OPS --label demo)"
+BRANCH_TOKEN="$(node dist/apps/api/src/cli/create-user.js --name "demo-$DEMO_BRANCH" --role BRANCH_STAFF --site "$DEMO_BRANCH" --label demo)"
+
 # A loopback SMS gateway / staff relay that records what people would have received.
 node dist/scripts/dev/fake-gateway.js 3900 >"$RUN_DIR/gateway.log" 2>&1 &
 echo $! >"$RUN_DIR/pids"
@@ -75,11 +80,14 @@ say "replaying the day through Kafka"
 # Same seed and day: the simulator regenerates the identical stream and produces it.
 node dist/apps/simulator/src/main.js "${SIM_ARGS[@]}" --kafka --rate "${DEMO_RATE:-0}"
 
-node dist/scripts/demo-summary.js "http://127.0.0.1:$API_PORT"
+API_TOKEN="$OPS_TOKEN" node dist/scripts/demo-summary.js "http://127.0.0.1:$API_PORT"
 
 if [ "${DEMO_EXIT:-0}" = "1" ]; then
   say "DEMO_EXIT=1: stopping"
   exit 0
 fi
-say "dashboard: http://127.0.0.1:$API_PORT/   (Ctrl-C stops every app)"
+say "dashboard: http://127.0.0.1:$API_PORT/   (API docs: http://127.0.0.1:$API_PORT/docs)"
+say "  ops token:             $OPS_TOKEN"
+say "  branch $DEMO_BRANCH token:  $BRANCH_TOKEN"
+say "Ctrl-C stops every app."
 wait

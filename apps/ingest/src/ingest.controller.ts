@@ -31,6 +31,12 @@ export class IngestController {
     return this.handle('action', batch, ctx);
   }
 
+  /** HQ's reviews of liability records, published by the API; applied like events, in the waybill's order. */
+  @EventPattern('hqReview')
+  onHqReviews(@Payload() batch: KafkaBatch, @Ctx() ctx: unknown): Promise<void> {
+    return this.handle('hqReview', batch, ctx);
+  }
+
   // Nest types handler arguments after the payload as unknown; KafkaBatchServer always passes a KafkaBatchContext.
   private async handle(kind: InputKind, batch: KafkaBatch, ctx: unknown): Promise<void> {
     const { controls } = ctx as KafkaBatchContext;

@@ -18,7 +18,7 @@ await runService({
         strategy: new KafkaBatchServer({
           kafka,
           groupId: `${env.KAFKA_GROUP_PREFIX}.ingest`,
-          topics: { scan: topics.scan, exception: topics.exception, reply: topics.reply, action: topics.action },
+          topics: { scan: topics.scan, exception: topics.exception, reply: topics.reply, action: topics.action, hqReview: topics.hqReview },
         }),
       },
       { inheritAppConfig: true },

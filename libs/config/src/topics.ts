@@ -6,6 +6,8 @@ export const TOPIC_NAMES = {
   exception: 'courier.exception.v1',
   reply: 'courier.reply.v1',
   action: 'courier.action.v1',
+  /** Internal: HQ's review commands on liability records (published by the API, applied by ingest). */
+  hqReview: 'courier.hq-review.v1',
   case: 'courier.case.v1',
   notification: 'courier.notification.v1',
   dlq: 'courier.dlq.v1',

@@ -51,6 +51,8 @@ export {
   MAX_JSON_DEPTH,
   MAX_PAYLOAD_BYTES,
   parseInputMessage,
+  parseHqReviewMessage,
+  type HqReviewParseResult,
   type ParseResult,
   type RawInputMessage,
 } from './parse.js';
@@ -68,3 +70,10 @@ export {
   type NotificationEvent,
   type RejectedMessage,
 } from './output-events.js';
+export {
+  HQ_REVIEW_TOPIC,
+  REVIEW_OUTCOMES,
+  reassignTargetSchema,
+  hqReviewMessageSchema,
+  type HqReviewMessage,
+} from './hq-review.js';

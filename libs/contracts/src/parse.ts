@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { inputEventSchemas, type InputEvent } from './input-events.js';
 import type { InputKind } from './topics.js';
+import { hqReviewMessageSchema, type HqReviewMessage } from './hq-review.js';
 
 /** events.md: a payload over 256 KiB is rejected. */
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
@@ -41,6 +42,30 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * the parser); the event that results is still fully validated.
  */
 export function parseInputMessage(message: RawInputMessage): ParseResult {
+  const result = parseKeyedMessage(message, (payload) =>
+    // `kind` comes from the topic, never from the payload.
+    inputEventSchemas[message.kind].safeParse({ ...payload, kind: message.kind }, { reportInput: true }),
+  );
+  return result.ok ? { ok: true, event: result.value as InputEvent } : result;
+}
+
+/**
+ * Validates one message of the internal `courier.hq-review.v1` topic with the same checks as the input topics
+ * (size, UTF-8, JSON, depth, schema, key = waybillNo, not too far in the future).
+ */
+export function parseHqReviewMessage(message: Omit<RawInputMessage, 'kind'>): HqReviewParseResult {
+  const result = parseKeyedMessage(message, (payload) => hqReviewMessageSchema.safeParse(payload, { reportInput: true }));
+  return result.ok ? { ok: true, message: result.value as HqReviewMessage } : result;
+}
+
+export type HqReviewParseResult = { ok: true; message: HqReviewMessage } | Extract<ParseResult, { ok: false }>;
+
+type Validated = { waybillNo: string; occurredAt: string };
+
+function parseKeyedMessage(
+  message: Omit<RawInputMessage, 'kind'>,
+  validate: (payload: Record<string, unknown>) => z.ZodSafeParseResult<unknown>,
+): { ok: true; value: Validated } | Extract<ParseResult, { ok: false }> {
   const { value } = message;
   if (value === null || value === undefined) {
     return { ok: false, reason: 'empty message value (tombstone): an event is required', field: 'value' };
@@ -70,12 +95,11 @@ export function parseInputMessage(message: RawInputMessage): ParseResult {
     return { ok: false, reason: `payload nests deeper than ${MAX_JSON_DEPTH} levels`, field: 'value' };
   }
 
-  // `kind` comes from the topic, never from the payload.
-  const parsed = inputEventSchemas[message.kind].safeParse({ ...payload, kind: message.kind }, { reportInput: true });
+  const parsed = validate(payload as Record<string, unknown>);
   if (!parsed.success) {
-    return describeIssues(parsed.error.issues);
+    return describeIssues(parsed.error.issues) as Extract<ParseResult, { ok: false }>;
   }
-  const event = parsed.data as InputEvent;
+  const event = parsed.data as Validated;
 
   const key = decodeKey(message.key);
   if (key === null) {
@@ -94,7 +118,7 @@ export function parseInputMessage(message: RawInputMessage): ParseResult {
       field: 'occurredAt',
     };
   }
-  return { ok: true, event };
+  return { ok: true, value: event };
 }
 
 function decodeKey(key: RawInputMessage['key']): string | null {

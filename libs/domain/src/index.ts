@@ -3,3 +3,4 @@ export * from './engine/index.js';
 export * from './policy/index.js';
 export * from './time/index.js';
 export * from './replay/index.js';
+export * from './commands/hq-review.js';

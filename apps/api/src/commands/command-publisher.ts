@@ -7,7 +7,7 @@ import { APP_ENV, CLOCK, POLICY, TOPICS, type AppEnv, type Clock, type Topics } 
 import type { Policy } from '#domain';
 import { KafkaProducer } from '#messaging';
 import { parseOrThrow } from '../http/zod-validation.js';
-import { HQ_REVIEW_TOPIC, hqReviewMessageSchema } from '../liability/hq-review.contract.js';
+import { hqReviewMessageSchema } from '#contracts';
 import { ApiMetrics } from '../api.metrics.js';
 
 export type CommandTopic = 'reply' | 'action' | 'exception' | 'hqReview';
@@ -54,7 +54,7 @@ export class CommandPublisher {
   }
 
   topicOf(kind: CommandTopic): string {
-    return kind === 'hqReview' ? `${this.env.TOPIC_PREFIX}${HQ_REVIEW_TOPIC}` : this.topics[kind];
+    return this.topics[kind];
   }
 
   /**

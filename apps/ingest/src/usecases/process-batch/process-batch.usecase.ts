@@ -1,14 +1,29 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { KafkaMessage } from 'kafkajs';
-import { parseInputMessage, toDlqRecord, type InputEvent } from '#contracts';
-import { decide, type Effect, type Policy, type WaybillState } from '#domain';
+import { parseHqReviewMessage, parseInputMessage, toDlqRecord } from '#contracts';
+import { decide, hqReviewEngineInput, type EngineInput, type Effect, type Policy, type WaybillState } from '#domain';
 import { CLOCK, POLICY, type Clock } from '#config';
 import { DecisionRepository, StreamProgressRepository, type DlqRow, type OutboxEntry } from '#persistence';
 import type { KafkaBatch } from '#messaging';
 import { IngestMetrics } from '../../ingest.metrics.js';
 
-export type InputKind = 'scan' | 'exception' | 'reply' | 'action';
+/** The four input topics of events.md, plus HQ's review commands (published by the API). */
+export type InputKind = 'scan' | 'exception' | 'reply' | 'action' | 'hqReview';
+
+type Parsed = { ok: true; waybillNo: string; occurredAt: string; input: EngineInput } | { ok: false; reason: string; field?: string };
+
+function parse(kind: InputKind, key: string | null, value: Buffer | null, now: Date): Parsed {
+  if (kind === 'hqReview') {
+    const result = parseHqReviewMessage({ key, value, now });
+    if (!result.ok) return result;
+    const { message } = result;
+    return { ok: true, waybillNo: message.waybillNo, occurredAt: message.occurredAt, input: hqReviewEngineInput(message) };
+  }
+  const result = parseInputMessage({ kind, key, value, now });
+  if (!result.ok) return result;
+  return { ok: true, waybillNo: result.event.waybillNo, occurredAt: result.event.occurredAt, input: { kind: 'event', event: result.event } };
+}
 
 export interface BatchOutcome {
   received: number;
@@ -60,18 +75,18 @@ export class ProcessBatchUseCase {
       };
 
       // Group valid events per waybill, keeping partition order within each waybill.
-      const byWaybill = new Map<string, { event: InputEvent; message: KafkaMessage }[]>();
+      const byWaybill = new Map<string, { input: EngineInput; message: KafkaMessage }[]>();
       let latestEventTime = 0;
       for (const message of fresh) {
-        const parsed = parseInputMessage({ kind, key: message.key?.toString() ?? null, value: message.value, now });
+        const parsed = parse(kind, message.key?.toString() ?? null, message.value, now);
         if (!parsed.ok) {
           reject(message, parsed.reason, parsed.field ?? null);
           continue;
         }
-        const list = byWaybill.get(parsed.event.waybillNo) ?? [];
-        list.push({ event: parsed.event, message });
-        byWaybill.set(parsed.event.waybillNo, list);
-        latestEventTime = Math.max(latestEventTime, Date.parse(parsed.event.occurredAt));
+        const list = byWaybill.get(parsed.waybillNo) ?? [];
+        list.push({ input: parsed.input, message });
+        byWaybill.set(parsed.waybillNo, list);
+        latestEventTime = Math.max(latestEventTime, Date.parse(parsed.occurredAt));
       }
 
       const locked = await DecisionRepository.lockStates(manager, [...byWaybill.keys()]);
@@ -80,8 +95,8 @@ export class ProcessBatchUseCase {
       for (const [waybillNo, items] of byWaybill) {
         let state = locked.get(waybillNo) ?? null;
         const before = state;
-        for (const { event, message } of items) {
-          const decision = decide(state, { kind: 'event', event }, this.policy);
+        for (const { input, message } of items) {
+          const decision = decide(state, input, this.policy);
           state = decision.state;
           for (const effect of decision.effects) {
             if (effect.type === 'Rejected') reject(message, effect.reason, null);
