@@ -36,9 +36,12 @@ export function idToken(value: string): string {
   return createHash('sha256').update(value).digest('hex').slice(0, 12);
 }
 
-/** Notification identity (case, kind, target, attempt) of rules.md §6. */
-export function notificationIdFor(caseId: string, kind: string, target: string, attempt: string | number): string {
-  return `${caseId}-${kind}-${idToken(target)}-${attempt}`;
+/**
+ * Notification identity (case, kind, target, attempt) of rules.md §6. `scope` is the case id, or the waybill
+ * number for a notification about one event, which `attempt` then names (see `NotificationScope`).
+ */
+export function notificationIdFor(scope: string, kind: string, target: string, attempt: string | number): string {
+  return `${scope}-${kind}-${idToken(target)}-${attempt}`;
 }
 
 /**

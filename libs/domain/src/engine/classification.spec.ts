@@ -109,10 +109,10 @@ describe('§2.1 classification from scans', () => {
       ]);
     });
 
-    it('no "register it" alert when the registration is already there (it overtook the scan)', () => {
+    it('the "register it" alert goes out even when the registration overtook the scan: at the failure nothing was registered', () => {
       const d = new Driver();
       d.feed(pickup('11-23 06:00'), registration('11-23 10:05', DB, 'NOBODY_HOME'), failed('11-23 10:00', 1));
-      expect(d.notifications('SITE_ALERT')).toEqual([]);
+      expect(d.notifications('SITE_ALERT')).toEqual([expect.objectContaining({ targetSite: DB, attempt: 1, eventTime: u('11-23 10:00') })]);
       expect(d.case('FAILED_DELIVERY')).toMatchObject({ openedAt: u('11-23 10:00'), reasonCode: 'NOBODY_HOME', detectedBy: 'SCAN' });
     });
   });

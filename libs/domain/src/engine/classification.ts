@@ -109,21 +109,21 @@ export function handleScan(ctx: EngineContext, scan: ScanEvent, source: Source):
     case 'BRANCH_ARRIVAL':
       if (target && scan.siteCode !== target) {
         const c = openOrJoinCase(ctx, 'WRONG_ROUTING', detection('BRANCH_ARRIVAL', 'MISSENT', { heading: target }), source.actor);
-        alertSite(ctx, c, { kind: 'SITE_ALERT', site: scan.siteCode, role: 'RB', discriminator: tag, eventTime: at, message: `missent: register it and transship to ${target}` });
+        alertSite(ctx, c, { kind: 'SITE_ALERT', site: scan.siteCode, role: 'RB', discriminator: tag, scope: 'EVENT', eventTime: at, message: `missent: register it and transship to ${target}` });
       }
       break;
     case 'HUB_DEPARTURE':
       if (target && scan.nextSiteCode !== target && siteOf(ctx.policy, scan.nextSiteCode)?.type === 'BRANCH') {
         // Arms nothing at the departing hub (it has let the item go); D3 follows at the RB once it arrives.
         const c = openOrJoinCase(ctx, 'WRONG_ROUTING', detection('HUB_DEPARTURE', 'MISSENT', { heading: scan.nextSiteCode }), source.actor);
-        alertSite(ctx, c, { kind: 'SITE_ALERT', site: scan.nextSiteCode, role: 'RB', discriminator: tag, eventTime: at, message: `a missent item is heading to you: transship it to ${target}` });
+        alertSite(ctx, c, { kind: 'SITE_ALERT', site: scan.nextSiteCode, role: 'RB', discriminator: tag, scope: 'EVENT', eventTime: at, message: `a missent item is heading to you: transship it to ${target}` });
       }
       break;
     case 'HUB_ARRIVAL': {
       const allowed = target ? allowedHubsFor(ctx.policy, target) : null;
       if (allowed && !allowed.includes(scan.siteCode)) {
         const c = openOrJoinCase(ctx, 'WRONG_ROUTING', detection('HUB_ARRIVAL', 'MISSENT', { heading: target }), source.actor);
-        alertSite(ctx, c, { kind: 'SITE_ALERT', site: scan.siteCode, role: 'HUB', discriminator: tag, eventTime: at, message: `missent to this hub: register it by ${ctx.policy.d2CutoffTime} (D2) and send it on to ${target}` });
+        alertSite(ctx, c, { kind: 'SITE_ALERT', site: scan.siteCode, role: 'HUB', discriminator: tag, scope: 'EVENT', eventTime: at, message: `missent to this hub: register it by ${ctx.policy.d2CutoffTime} (D2) and send it on to ${target}` });
       }
       armDwellTimer(ctx, scan.siteCode, at);
       break;
@@ -131,7 +131,7 @@ export function handleScan(ctx: EngineContext, scan: ScanEvent, source: Source):
     case 'HOLD':
       if (scan.siteType === 'HUB') {
         const c = openOrJoinCase(ctx, 'WRONG_ROUTING', detection('HOLD', 'HELD_AT_HUB', { holdReason: scan.reasonCode ?? null }), source.actor);
-        alertSite(ctx, c, { kind: 'SITE_ALERT', site: scan.siteCode, role: 'HUB', discriminator: tag, eventTime: at, message: 'item held at the hub' });
+        alertSite(ctx, c, { kind: 'SITE_ALERT', site: scan.siteCode, role: 'HUB', discriminator: tag, scope: 'EVENT', eventTime: at, message: 'item held at the hub' });
       }
       break;
     case 'DELIVERY_FAILED':
@@ -167,17 +167,16 @@ function recordFailedAttempt(ctx: EngineContext, fact: ScanFact, source: Source)
   if (attempt.cannotPayNo === CANNOT_PAY_ATTEMPTS_BEFORE_SENDER && notifySenderCannotPay(ctx, c, attempt)) {
     if (!data.senderNotifiedAt || attempt.at < data.senderNotifiedAt) data.senderNotifiedAt = attempt.at;
   }
-  const alreadyRegistered = data.registrations.some((r) => r.site === fact.site && r.notifiedAt >= fact.at && !r.wrongTarget && r.proofComplete);
-  if (!alreadyRegistered) {
-    alertSite(ctx, c, {
-      kind: 'SITE_ALERT',
-      site: fact.site,
-      role: ctx.roleOf(fact.site, 'BRANCH'),
-      discriminator: attempt.n,
-      eventTime: fact.at,
-      message: `failed delivery (${attempt.reasonCode}), attempt ${attempt.n}: register it today and notify the origin branch`,
-    });
-  }
+  // Always, even when the branch's registration was processed first: at the failure's event time nothing was
+  // registered yet, and whether the alert goes out must not depend on which topic delivered first.
+  alertSite(ctx, c, {
+    kind: 'SITE_ALERT',
+    site: fact.site,
+    role: ctx.roleOf(fact.site, 'BRANCH'),
+    discriminator: attempt.n,
+    eventTime: fact.at,
+    message: `failed delivery (${attempt.reasonCode}), attempt ${attempt.n}: register it today and notify the origin branch`,
+  });
 }
 
 // ------------------------------------------------------------------------------------------ DWELL timer

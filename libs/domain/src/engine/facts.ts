@@ -64,6 +64,23 @@ export function courierAt(scans: readonly ScanFact[], at: IsoTime | null): ScanF
   return latestScan(scans, (scan) => scan.type === 'OUT_FOR_DELIVERY', at);
 }
 
+/** Every OUT_FOR_DELIVERY with a courier, in event-time order, at or before `until` (all when null). */
+export function outForDeliveryUntil(scans: readonly ScanFact[], until: IsoTime | null): (ScanFact & { courierId: string })[] {
+  return scans.filter(
+    (scan): scan is ScanFact & { courierId: string } => scan.type === 'OUT_FOR_DELIVERY' && Boolean(scan.courierId) && (until === null || scan.at <= until),
+  );
+}
+
+/** The hubs the item was scanned at, at or before `at`, in the order it first reached them. */
+export function hubsUntil(scans: readonly ScanFact[], at: IsoTime): string[] {
+  const hubs = new Set<string>();
+  for (const scan of scans) {
+    if (scan.at > at) break;
+    if (scan.siteType === 'HUB') hubs.add(scan.site);
+  }
+  return [...hubs];
+}
+
 export type ArrivalBasis = 'THEORETICAL' | 'ACTUAL';
 
 /**

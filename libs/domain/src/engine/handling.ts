@@ -6,9 +6,9 @@
 import type { CaseClass } from '#contracts';
 import { idToken } from './case-identity.js';
 import type { EngineContext } from './context.js';
-import { latestScan } from './facts.js';
+import { hubsUntil } from './facts.js';
 import { caseData, type CaseData, type RegistrationFact } from './model.js';
-import { alertSite, alertStaff, notifyComplainant, notifyCourier } from './notifications.js';
+import { alertSite, alertStaff, notifyComplainant, notifyCouriers } from './notifications.js';
 import { validReplies } from './rules/replies.js';
 import type { IsoTime, ProblemCase } from './types.js';
 
@@ -36,7 +36,9 @@ function reasonsOf(data: CaseData): Set<string> {
 
 /**
  * Notifications due when a registration is recorded (§5 "Notify" column, §6). The OB is always told (D9),
- * by the system, even when the registration named another branch.
+ * by the system, even when the registration named another branch. Targets here come from the PICKUP (held
+ * events wait for it), the registration itself or the policy; those that depend on scans which may arrive
+ * later (the LOSS search, the courier) are planned by `refreshHandling` from the facts instead.
  */
 export function notifyOnRegistration(ctx: EngineContext, c: ProblemCase, registration: RegistrationFact): void {
   const data = caseData(c);
@@ -50,6 +52,7 @@ export function notifyOnRegistration(ctx: EngineContext, c: ProblemCase, registr
       site: ob,
       role: 'OB',
       discriminator: tag,
+      scope: 'EVENT',
       eventTime: registration.notifiedAt,
       message: `${registration.site} registered ${registration.reasonCode}${SENDER_DECIDES.has(registration.reasonCode) ? ': ask the sender for a decision' : ''}`,
       vars: {
@@ -78,22 +81,33 @@ export function notifyOnRegistration(ctx: EngineContext, c: ProblemCase, registr
     });
     if (issued && (!data.supervisorNotifiedAt || at < data.supervisorNotifiedAt)) data.supervisorNotifiedAt = at;
   }
-  if (c.caseClass === 'LOSS') {
-    if (db) alertSite(ctx, c, { kind: 'SEARCH', site: db, role: 'DB', discriminator: 'search', eventTime: at, message: 'search for a lost item' });
-    const hub = latestScan(ctx.facts.scans, (s) => s.siteType === 'HUB', null);
-    if (hub) alertSite(ctx, c, { kind: 'SEARCH', site: hub.site, role: 'HUB', discriminator: 'search', eventTime: at, message: 'search for a lost item' });
-  }
   if (c.caseClass === 'COD_CHANGE' && db) {
-    alertSite(ctx, c, { kind: 'COD_CHANGE', site: db, role: 'DB', discriminator: tag, eventTime: at, message: 'COD change requested: deliver on the original terms until APPLIED' });
+    alertSite(ctx, c, { kind: 'COD_CHANGE', site: db, role: 'DB', discriminator: tag, scope: 'EVENT', eventTime: at, message: 'COD change requested: deliver on the original terms until APPLIED' });
   }
   if (reason === 'WEIGHT_MISMATCH' && db) {
-    alertStaff(ctx, c, { kind: 'RECONCILIATION', site: db, staff: 'reconciliation', fallbackToSite: true, discriminator: tag, eventTime: at, message: 'weight mismatch to reconcile' });
+    alertStaff(ctx, c, { kind: 'RECONCILIATION', site: db, staff: 'reconciliation', fallbackToSite: true, discriminator: tag, scope: 'EVENT', eventTime: at, message: 'weight mismatch to reconcile' });
   }
   if (reason === 'RETURN_RECEIPT_CHANGE' && db) {
-    alertSite(ctx, c, { kind: 'RETURN_RECEIPT_CHANGE', site: db, role: 'DB', discriminator: tag, eventTime: at, message: 'return-receipt change registered' });
+    alertSite(ctx, c, { kind: 'RETURN_RECEIPT_CHANGE', site: db, role: 'DB', discriminator: tag, scope: 'EVENT', eventTime: at, message: 'return-receipt change registered' });
   }
   if (registration.complaint) {
     notifyComplainant(ctx, c, registration.complaint, at);
+  }
+}
+
+/**
+ * §5 LOSS: the DB and the hubs search. Decision: every hub the item was scanned at up to a LOSS registration's
+ * event time is asked, once per case, stamped with the earliest such registration. Re-derived after every input,
+ * so a hub scan that arrives after the registration (another topic) still gets its alert; "only the last hub"
+ * could not be decided while scans with earlier event times may still arrive, and an alert cannot be withdrawn.
+ */
+function planSearch(ctx: EngineContext, c: ProblemCase): void {
+  const db = ctx.deliveringBranch;
+  const registrations = [...caseData(c).registrations].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  for (const registration of registrations) {
+    const search = { kind: 'SEARCH', discriminator: 'search', eventTime: registration.at, message: 'search for a lost item' };
+    if (db) alertSite(ctx, c, { ...search, site: db, role: 'DB' });
+    for (const hub of hubsUntil(ctx.facts.scans, registration.at)) alertSite(ctx, c, { ...search, site: hub, role: 'HUB' });
   }
 }
 
@@ -149,11 +163,12 @@ export function refreshHandling(ctx: EngineContext, c: ProblemCase): void {
   const gates = changeGates(ctx, c);
   if (gates) {
     const blockedBy = gates.filter((g) => g.at === null).map((g) => g.name);
-    const wasApplied = data.change?.status === 'APPLIED';
     const appliedAt = blockedBy.length === 0 ? gates.map((g) => g.at!).sort().at(-1)! : null;
     data.change = { status: appliedAt ? 'APPLIED' : 'REQUESTED', appliedAt, blockedBy };
-    if (appliedAt && !wasApplied) notifyApplied(ctx, c, appliedAt);
+    // Every input: a courier whose OUT_FOR_DELIVERY arrives after the change was APPLIED is told too.
+    if (appliedAt) notifyApplied(ctx, c, appliedAt);
   }
+  if (c.caseClass === 'LOSS') planSearch(ctx, c);
 
   const reasons = reasonsOf(data);
   const missing: string[] = [];
@@ -185,6 +200,6 @@ function notifyApplied(ctx: EngineContext, c: ProblemCase, at: IsoTime): void {
     if (db) {
       alertStaff(ctx, c, { kind: 'FINANCE', site: db, staff: 'finance', fallbackToSite: true, discriminator: 'applied', eventTime: at, message: 'freight change APPLIED: update the freight-collect ledger' });
     }
-    notifyCourier(ctx, c, 'applied', at, 'freight terms changed: collect accordingly');
+    notifyCouriers(ctx, c, 'applied', at, 'freight terms changed: collect accordingly');
   }
 }

@@ -159,6 +159,7 @@ export function handleReplyOrAction(ctx: EngineContext, event: ParkedEvent, sour
           site: db,
           role: 'DB',
           discriminator: `reply-${idToken(event.eventId)}`,
+          scope: 'EVENT',
           eventTime: source.at,
           message: handlingNotes(event.instruction),
           vars: { instruction: event.instruction, repliedBy: event.repliedBy },

@@ -149,7 +149,7 @@ export interface CaseData {
   replies: ReplyFact[];
   actions: ActionFact[];
   attempts: AttemptFact[];
-  /** Ids of notifications already issued for this case (the engine never issues one twice). */
+  /** Ids of notifications issued on this case; the engine looks for an id on every case of the waybill before issuing it. */
   notified: string[];
   /** S1: event time of the supervisor notification, when one could be issued. */
   supervisorNotifiedAt: IsoTime | null;

@@ -5,9 +5,9 @@
  */
 import { quietHoursRelease } from '../time/index.js';
 import { renderSmsTemplate, siteOf, smsTemplateFor } from '../policy/index.js';
-import { notificationIdFor } from './case-identity.js';
+import { idToken, notificationIdFor } from './case-identity.js';
 import type { EngineContext } from './context.js';
-import { courierAt } from './facts.js';
+import { courierAt, outForDeliveryUntil } from './facts.js';
 import { caseData, type AttemptFact } from './model.js';
 import { iso } from './time.js';
 import type { IsoTime, NotificationIntent, ProblemCase } from './types.js';
@@ -17,12 +17,25 @@ export type StaffRole = 'supervisor' | 'finance' | 'reconciliation' | 'cs' | 'ma
 type IntentFields = Omit<NotificationIntent, 'id' | 'caseId' | 'notBefore' | 'alreadySent'> &
   Partial<Pick<NotificationIntent, 'notBefore' | 'alreadySent'>>;
 
-/** Issues the notification unless this case already issued the same id. Returns whether it is (now) issued. */
-function issue(ctx: EngineContext, c: ProblemCase, discriminator: string | number, fields: IntentFields): boolean {
-  const id = notificationIdFor(c.id, fields.kind, fields.targetSite ?? fields.targetRole, discriminator);
-  const data = caseData(c);
-  if (data.notified.includes(id)) return true;
-  data.notified.push(id);
+/**
+ * Whose notification it is, which decides its identity:
+ *  - CASE: about the case as a whole (S1, SEARCH, TRANSSHIP, APPLIED, overdue …): `${caseId}-kind-target-discriminator`;
+ *  - EVENT: about one registration, reply or scan, named by the discriminator: `${waybillNo}-kind-target-discriminator`.
+ *    The case an event belongs to can still change (a closing with an earlier event time may arrive after it and
+ *    move it to the next case), a notification cannot be taken back, and the event names the case anyway.
+ */
+export type NotificationScope = 'CASE' | 'EVENT';
+
+/** Whether any case of the waybill already issued this id (an EVENT notification may have been issued on another case). */
+function alreadyIssued(ctx: EngineContext, id: string): boolean {
+  return ctx.state.cases.some((other) => caseData(other).notified.includes(id));
+}
+
+/** Issues the notification unless the waybill already issued the same id. Returns whether it is (now) issued. */
+function issue(ctx: EngineContext, c: ProblemCase, discriminator: string | number, fields: IntentFields, scope: NotificationScope = 'CASE'): boolean {
+  const id = notificationIdFor(scope === 'EVENT' ? c.waybillNo : c.id, fields.kind, fields.targetSite ?? fields.targetRole, discriminator);
+  if (alreadyIssued(ctx, id)) return true;
+  caseData(c).notified.push(id);
   ctx.emit({
     type: 'NotificationIntended',
     notification: { id, caseId: c.id, notBefore: null, alreadySent: false, ...fields },
@@ -42,6 +55,8 @@ export interface SiteAlert {
   eventTime: IsoTime;
   message: string;
   vars?: NotificationIntent['vars'];
+  /** EVENT when the discriminator names the one event the alert is about (default CASE). */
+  scope?: NotificationScope;
 }
 
 /** An alert to a site's system: its webhook when it has one, else the branch alert inbox. */
@@ -58,7 +73,7 @@ export function alertSite(ctx: EngineContext, c: ProblemCase, alert: SiteAlert):
     vars: { waybillNo: c.waybillNo, caseId: c.id, caseClass: c.caseClass, reasonCode: c.reasonCode, ...alert.vars },
     eventTime: alert.eventTime,
     attempt: typeof alert.discriminator === 'number' ? alert.discriminator : null,
-  });
+  }, alert.scope);
 }
 
 export interface StaffAlert extends Omit<SiteAlert, 'role'> {
@@ -88,7 +103,7 @@ export function alertStaff(ctx: EngineContext, c: ProblemCase, alert: StaffAlert
     vars: { waybillNo: c.waybillNo, caseId: c.id, caseClass: c.caseClass, reasonCode: c.reasonCode, ...alert.vars },
     eventTime: alert.eventTime,
     attempt: typeof alert.discriminator === 'number' ? alert.discriminator : null,
-  });
+  }, alert.scope);
 }
 
 export function alertHq(ctx: EngineContext, c: ProblemCase, alert: Omit<SiteAlert, 'site' | 'role'>): boolean {
@@ -192,22 +207,27 @@ export function notifySenderCannotPay(ctx: EngineContext, c: ProblemCase, attemp
   });
 }
 
-/** §6: the courier is the one on the latest OUT_FOR_DELIVERY; null when none is known. */
-export function notifyCourier(ctx: EngineContext, c: ProblemCase, discriminator: string, eventTime: IsoTime, message: string): boolean {
-  const courier = courierAt(ctx.facts.scans, null);
-  if (!courier?.courierId) return false;
-  return issue(ctx, c, discriminator, {
-    kind: 'COURIER',
-    channel: courier.courierPhone ? 'SMS' : 'BRANCH_ALERT',
-    targetRole: 'COURIER',
-    targetSite: courier.site,
-    recipient: courier.courierPhone ?? courier.courierId,
-    templateKey: 'COURIER',
-    body: summary(c, message),
-    vars: { waybillNo: c.waybillNo, caseId: c.id, courierId: courier.courierId },
-    eventTime,
-    attempt: null,
-  });
+/**
+ * §6 the courier, for a change the courier must act on from `from` (event time) on: the courier of every
+ * OUT_FOR_DELIVERY of the waybill up to the case's closing, each once, stamped with the later of `from` and the
+ * scan. Decision: not only the courier of the latest one at `from`: which one that is cannot be known while scans
+ * with earlier event times may still arrive, and the one who collects is the courier of the next run anyway.
+ */
+export function notifyCouriers(ctx: EngineContext, c: ProblemCase, discriminator: string, from: IsoTime, message: string): void {
+  for (const run of outForDeliveryUntil(ctx.facts.scans, c.closedAt)) {
+    issue(ctx, c, `${discriminator}-${idToken(run.courierId)}`, {
+      kind: 'COURIER',
+      channel: run.courierPhone ? 'SMS' : 'BRANCH_ALERT',
+      targetRole: 'COURIER',
+      targetSite: run.site,
+      recipient: run.courierPhone ?? run.courierId,
+      templateKey: 'COURIER',
+      body: summary(c, message),
+      vars: { waybillNo: c.waybillNo, caseId: c.id, courierId: run.courierId },
+      eventTime: run.at > from ? run.at : from,
+      attempt: null,
+    });
+  }
 }
 
 /** §5 COMPLAINT: the customer gets the ticket (the case; its number is filled in by the notifier). */

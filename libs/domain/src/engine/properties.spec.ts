@@ -1,12 +1,13 @@
 /**
  * Order independence (the engine's core promise): one waybill's events arrive over four topics, each topic in
  * its own order, interleaved arbitrarily across topics, with redeliveries. Whatever the interleaving, once the
- * timers have fired the cases, deadlines and standing liabilities are the same, and every armed deadline has
- * exactly one outcome.
+ * timers have fired the cases, deadlines, standing liabilities and the notifications issued are the same, and
+ * every armed deadline has exactly one outcome.
  */
 import fc from 'fast-check';
+import { idToken } from './case-identity.js';
 import { effectiveLiabilities } from './liability.js';
-import { action, DB, Driver, failed, HUB_A, HUB_B, HUB_OFF_ROUTE, OB, pickup, RB, registration, reply, scan, SHA, type WireMessage } from './testing/harness.js';
+import { action, DB, Driver, failed, HUB_A, HUB_B, HUB_OFF_ROUTE, OB, pickup, RB, registration, reply, scan, SHA, u, WB, type WireMessage } from './testing/harness.js';
 import type { ProblemCase, WaybillState } from './types.js';
 
 type FailureRegistration = 'none' | 'onTime' | 'late' | 'wrongTarget' | 'phone';
@@ -27,6 +28,8 @@ interface Scenario {
   outOfAreaAfterArrival: boolean;
   /** SIGNED_NOT_RECEIVED reported after the delivery. */
   lossAfterSigning: boolean;
+  /** LOST reported while the item is between hubs (the registration may overtake the hub scans). */
+  lossInTransit: boolean;
 }
 
 const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
@@ -50,6 +53,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   mobile: fc.constantFrom('valid', 'missing', 'invalid'),
   outOfAreaAfterArrival: fc.boolean(),
   lossAfterSigning: fc.boolean(),
+  lossInTransit: fc.boolean(),
 });
 
 const DAYS = ['11-23', '11-24', '11-25', '11-26', '11-27', '11-28', '11-29'];
@@ -69,6 +73,7 @@ function journey(s: Scenario): WireMessage[] {
     atHubB = '11-23 18:00';
   }
   events.push(scan('HUB_ARRIVAL', atHubB, HUB_B));
+  if (s.lossInTransit) events.push(registration('11-23 19:00', DB, 'LOST', { description: '手机一部，纸箱' }));
   if (s.hold) events.push(scan('HOLD', '11-23 19:30', HUB_B, { reasonCode: 'HELD_AT_HUB' }));
   if (s.damage === 'hubOnTime' || s.damage === 'hubLate') {
     events.push(
@@ -178,6 +183,16 @@ function interleave(sequences: WireMessage[][], priorities: number[], duplicates
   return keyed.sort((a, b) => a.key - b.key).map((k) => k.message);
 }
 
+/**
+ * Every notification intent issued over the whole run, as the notifier would see them: a notification cannot be
+ * taken back, so one issued on the way (to a target a later fact showed to be wrong) counts as much as the final
+ * ones. The same id issued with different contents shows up as two entries.
+ */
+function notificationPlan(driver: Driver): string[] {
+  const issued = driver.notifications().map((n) => `${n.id} ${n.kind} ${n.targetRole} ${n.targetSite ?? '-'} ${n.recipient ?? '-'}`);
+  return [...new Set(issued)].sort();
+}
+
 function run(messages: WireMessage[]): Driver {
   const driver = new Driver();
   driver.feed(...messages);
@@ -214,7 +229,7 @@ function projection(state: WaybillState) {
 }
 
 describe('order independence (fast-check)', () => {
-  it('any legal interleaving with redeliveries gives the same cases, deadlines and standing liabilities', () => {
+  it('any legal interleaving with redeliveries gives the same cases, deadlines, standing liabilities and notifications', () => {
     fc.assert(
       fc.property(
         scenarioArb,
@@ -225,6 +240,7 @@ describe('order independence (fast-check)', () => {
           const baseline = run([...events].sort(byTime));
           const shuffled = run(interleave(topics(events), priorities, duplicates));
           expect(projection(shuffled.state!)).toEqual(projection(baseline.state!));
+          expect(notificationPlan(shuffled)).toEqual(notificationPlan(baseline));
         },
       ),
       { numRuns: Number(process.env.ENGINE_PROPERTY_RUNS ?? 150) },
@@ -256,5 +272,75 @@ describe('order independence (fast-check)', () => {
       }),
       { numRuns: Number(process.env.ENGINE_PROPERTY_RUNS ?? 100) },
     );
+  });
+});
+
+/**
+ * Examples of the notifications whose target or case a fact on another topic decides, each delivered in event
+ * time order and in an order where the deciding fact comes late: the same notifications either way.
+ */
+describe('notifications do not depend on which topic delivers first', () => {
+  const planOf = (...messages: WireMessage[]) => notificationPlan(run(messages));
+  const targets = (driver: Driver, kind: string) => driver.notifications(kind).map((n) => `${n.targetRole} ${n.targetSite}`).sort();
+
+  it('LOSS: a hub scan processed after the registration still gets its search alert, and only hubs reached by then', () => {
+    const start = pickup('11-23 06:00');
+    const atHubA = scan('HUB_ARRIVAL', '11-23 09:00', HUB_A);
+    const atHubB = scan('HUB_ARRIVAL', '11-23 14:00', HUB_B);
+    const lost = registration('11-23 15:00', DB, 'LOST', { description: '手机一部' });
+    const laterHub = scan('HUB_ARRIVAL', '11-23 18:00', HUB_OFF_ROUTE);
+    const overtaken = run([start, lost, atHubA, atHubB, laterHub]);
+    expect(targets(overtaken, 'SEARCH')).toEqual([`DB ${DB}`, `HUB ${HUB_A}`, `HUB ${HUB_B}`]);
+    expect(new Set(overtaken.notifications('SEARCH').map((n) => n.eventTime))).toEqual(new Set([u('11-23 15:00')]));
+    expect(notificationPlan(overtaken)).toEqual(planOf(start, atHubA, atHubB, lost, laterHub));
+    // In between: one hub known when the registration is processed, the other one after it.
+    expect(planOf(start, atHubA, lost, atHubB, laterHub)).toEqual(notificationPlan(overtaken));
+  });
+
+  it('freight change: a courier whose OUT_FOR_DELIVERY arrives after the change was APPLIED is told too', () => {
+    const start = pickup('11-23 06:00', { freightPayer: 'RECIPIENT' });
+    const change = registration('11-23 10:00', DB, 'FREIGHT_COLLECT_TO_PREPAID', { paymentChange: { newFreightPayer: 'SENDER' } });
+    const apply = reply('11-23 10:30', 'PAYMENT_CHANGE', 'APPLY_PAYMENT_CHANGE');
+    const before = scan('OUT_FOR_DELIVERY', '11-23 09:00', DB, { courierId: 'c1', courierPhone: '13700001111' });
+    const after = scan('OUT_FOR_DELIVERY', '11-24 09:00', DB, { courierId: 'c2' });
+    const late = run([start, change, apply, before, after]);
+    expect(late.notifications('COURIER').map((n) => [n.recipient, n.channel, n.eventTime])).toEqual([
+      ['13700001111', 'SMS', u('11-23 10:30')],
+      ['c2', 'BRANCH_ALERT', u('11-24 09:00')],
+    ]);
+    expect(notificationPlan(late)).toEqual(planOf(start, before, change, apply, after));
+  });
+
+  it('failed delivery: the branch is alerted even when its registration was processed before the scan', () => {
+    const start = pickup('11-23 06:00');
+    const failure = failed('11-23 10:00', 1);
+    const registered = registration('11-23 11:00', DB, 'NOBODY_HOME', { notifyBranch: OB });
+    const overtaken = run([start, registered, failure]);
+    expect(targets(overtaken, 'SITE_ALERT')).toEqual([`DB ${DB}`]);
+    expect(notificationPlan(overtaken)).toEqual(planOf(start, failure, registered));
+  });
+
+  it('a registration that arrives before the PICKUP still reaches the OB', () => {
+    const start = pickup('11-23 06:00');
+    const damaged = registration('11-23 10:00', DB, 'DAMAGED');
+    const overtaken = run([damaged, start]);
+    expect(targets(overtaken, 'OB_ALERT')).toEqual([`OB ${OB}`]);
+    expect(notificationPlan(overtaken)).toEqual(planOf(start, damaged));
+  });
+
+  it('a registration or reply moved to the next case by a closing that arrived after it keeps its one notification', () => {
+    const start = pickup('11-23 06:00');
+    const hold = scan('HOLD', '11-23 09:00', HUB_B, { reasonCode: 'HELD_AT_HUB' });
+    const transshipped = scan('BRANCH_ARRIVAL', '11-23 12:00', DB);
+    const outOfArea = registration('11-23 13:00', DB, 'OUT_OF_AREA', { notifyBranch: OB });
+    const choice = reply('11-23 14:00', 'WRONG_ROUTING', 'SELF_PICKUP');
+    const overtaken = run([start, hold, outOfArea, choice, transshipped]);
+    expect(overtaken.case('WRONG_ROUTING', 2).registeredAt).toBe(u('11-23 13:00'));
+    const alerts = overtaken.notifications().filter((n) => n.kind === 'OB_ALERT' || n.kind === 'INSTRUCTION');
+    expect(alerts.map((n) => n.id).sort()).toEqual([
+      `${WB}-INSTRUCTION-${DB}-reply-${idToken(String(choice.value.eventId))}`,
+      `${WB}-OB_ALERT-${OB}-reg-${idToken(String(outOfArea.value.eventId))}`,
+    ]);
+    expect(notificationPlan(overtaken)).toEqual(planOf(start, hold, transshipped, outOfArea, choice));
   });
 });

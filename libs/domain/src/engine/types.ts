@@ -118,7 +118,7 @@ export interface ProblemCase {
 }
 
 export interface NotificationIntent {
-  /** Deterministic identity (case, kind, target, attempt): the notifier sends at most once per id. */
+  /** Deterministic identity (case or triggering event, kind, target, attempt): the notifier sends at most once per id. */
   id: string;
   caseId: string;
   kind: string; // OB_ALERT, CUSTOMER_SMS, SUPERVISOR, FINANCE, RECONCILIATION, COURIER, SENDER, SITE_ALERT, ESCALATION, CS_ESCALATION …

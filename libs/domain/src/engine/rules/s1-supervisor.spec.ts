@@ -18,10 +18,10 @@ describe('S1: a supervisor is told of DAMAGE and LOSS within 2 h', () => {
     expect(d.notifications('ESCALATION')).toContainEqual(expect.objectContaining({ targetSite: 'HQ', vars: expect.objectContaining({ rule: 'S1' }) }));
   });
 
-  it('LOSS: the supervisor, and the DB and the last hub to search', () => {
+  it('LOSS: the supervisor, and the DB and every hub it reached to search', () => {
     const d = new Driver();
-    d.feed(pickup('11-23 06:00'), scan('HUB_ARRIVAL', '11-23 09:00', HUB_B), registration('11-23 20:00', DB, 'LOST', { description: '手机一部，纸箱，申报价值 3000 元' }));
+    d.feed(pickup('11-23 06:00'), scan('HUB_ARRIVAL', '11-23 07:00', HUB_A), scan('HUB_ARRIVAL', '11-23 09:00', HUB_B), registration('11-23 20:00', DB, 'LOST', { description: '手机一部，纸箱，申报价值 3000 元' }));
     expect(d.deadline('LOSS', 'S1').status).toBe('MET');
-    expect(d.notifications('SEARCH').map((n) => n.targetSite).sort()).toEqual([DB, HUB_B]);
+    expect(d.notifications('SEARCH').map((n) => n.targetSite).sort()).toEqual([DB, HUB_A, HUB_B]);
   });
 });
