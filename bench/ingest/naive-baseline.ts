@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Controller, Inject, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Ctx, EventPattern, KafkaContext, Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import { Ctx, EventPattern, KafkaContext, Payload, Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { parseInputMessage } from '#contracts';
@@ -32,11 +32,13 @@ export async function startNaiveConsumer(options: {
     ) {}
 
     @EventPattern(options.topics)
-    async handle(_data: unknown, @Ctx() ctx: unknown): Promise<void> {
+    async handle(@Payload() data: unknown, @Ctx() ctx: unknown): Promise<void> {
       const context = ctx as KafkaContext;
       const message = context.getMessage();
       const kind = context.getTopic().split('.').at(-2) as 'scan' | 'exception' | 'reply' | 'action';
-      const parsed = parseInputMessage({ kind, key: message.key?.toString() ?? null, value: message.value as Buffer, now: new Date() });
+      // Nest's Kafka transport hands over the value already decoded (JSON → object): give the validator its text back.
+      const value = typeof data === 'string' ? data : JSON.stringify(data);
+      const parsed = parseInputMessage({ kind, key: message.key?.toString() ?? null, value, now: new Date() });
       if (parsed.ok) {
         const row = await this.waybills.findOneBy({ waybillNo: parsed.event.waybillNo });
         const decision = decide((row?.state as WaybillState) ?? null, { kind: 'event', event: parsed.event }, this.policy);

@@ -42,8 +42,10 @@ async function produceDay(prefix: string, envelopes: { topic: string; key: strin
     const messages = envelopes
       .filter((e) => e.topic.endsWith(`.${role}.v1`))
       .map((e) => ({ key: e.key, value: typeof e.value === 'string' ? e.value : JSON.stringify(e.value) }));
-    for (let i = 0; i < messages.length; i += 10_000) {
-      await producer.send({ topic: `${prefix}courier.${role}.v1`, acks: -1, messages: messages.slice(i, i + 10_000) });
+    // Requests of 1,000 messages, as the simulator's sink sends them: librdkafka's mock cluster stops serving a
+    // partition to kafkajs fetches after very large produce requests (seen with 10,000 per request).
+    for (let i = 0; i < messages.length; i += 1000) {
+      await producer.send({ topic: `${prefix}courier.${role}.v1`, acks: -1, messages: messages.slice(i, i + 1000) });
     }
     count += messages.length;
   }
@@ -74,10 +76,12 @@ async function measureRaw(prefix: string, total: number): Promise<number> {
         seen += batch.messages.length;
         last = performance.now();
         if (seen >= total) done();
+        else if (seen % 50_000 < batch.messages.length) log(`raw: ${seen}/${total}`);
       },
     });
   });
-  await consumer.disconnect();
+  // kafkajs can hang leaving the group right after the last batch on the mock cluster: do not wait for ever.
+  await Promise.race([consumer.disconnect(), new Promise((r) => setTimeout(r, 5000))]);
   return seen / ((last - first) / 1000);
 }
 
