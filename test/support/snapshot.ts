@@ -31,7 +31,9 @@ const PROJECTIONS: Record<string, string> = {
   deadline: 'SELECT * FROM deadline ORDER BY deadline_id',
   liability_record: 'SELECT * FROM liability_record ORDER BY record_id',
   notification: `SELECT case_id, kind, channel, target_role, count(*)::int AS n FROM notification GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
-  dlq_record: 'SELECT topic, partition, "offset", message_key, reason, field FROM dlq_record ORDER BY topic, partition, "offset"',
+  // Topic names without the run's TOPIC_PREFIX (each run has its own).
+  dlq_record: `SELECT regexp_replace(topic, '^.*?(courier\\.)', '\\1') AS topic, partition, "offset", message_key, reason, field
+               FROM dlq_record ORDER BY 1, partition, "offset"`,
   outbox: `SELECT topic_role, count(*)::int AS n FROM outbox WHERE topic_role IN ('notificationIntent', 'dlq') GROUP BY 1 ORDER BY 1`,
 };
 
