@@ -91,7 +91,7 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
   }
 
   private async handleBatch(payload: EachBatchPayload, pattern: string): Promise<void> {
-    const { batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale } = payload;
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     if (batch.messages.length === 0) return;
     const handler = this.getHandlerByPattern(pattern)!;
     const data: KafkaBatch = {
@@ -103,9 +103,14 @@ export class KafkaBatchServer extends Server implements CustomTransportStrategy 
     const context = new KafkaBatchContext([data, { groupId: this.options.groupId, heartbeat, isRunning, isStale }]);
     const result = await handler(data, context);
     if (isObservable(result)) await firstValueFrom(result, { defaultValue: undefined });
-    resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
-    // A revoked partition cannot commit: its new owner resumes from the offsets the handler stored.
-    await commitOffsetsIfNecessary().catch((error: Error) => this.log.warn(`offset commit skipped: ${error.message}`));
+    const last = batch.messages[batch.messages.length - 1]!.offset;
+    resolveOffset(last);
+    // Committed explicitly (with autoCommit off, kafkajs's commitOffsetsIfNecessary never commits): Kafka's
+    // committed offset is what lag monitoring reads and where a restarted member resumes. A revoked partition
+    // cannot commit: its new owner resumes from there and skips what the handler's own progress says is done.
+    await this.consumer
+      ?.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }])
+      .catch((error: Error) => this.log.warn(`offset commit skipped: ${error.message}`));
   }
 
   async close(): Promise<void> {
