@@ -5,3 +5,4 @@ export * from './kafka-batch.server.js';
 export * from './outbox-relay.js';
 export * from './messaging.module.js';
 export * from './consumer-lag.js';
+export * from './attach-consumer.js';

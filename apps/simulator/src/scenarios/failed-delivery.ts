@@ -1,3 +1,4 @@
+import { REASON_CODES_BY_CLASS } from '#contracts';
 import { quietHoursRelease } from '#domain';
 import type { Journey } from '../journey.js';
 import { staffName } from '../people.js';
@@ -8,19 +9,7 @@ import type { DeadlineDraft, ProblemDraft, Scenario, ScenarioContext } from './t
 /** FAILED_DELIVERY (rules.md §2, D4–D11): every reason, registrations on time, late, misdirected and by phone. */
 
 const CLASS = 'FAILED_DELIVERY';
-const REASONS = [
-  'ADDRESS_UNCLEAR',
-  'NOBODY_HOME',
-  'REFUSED',
-  'NO_ANSWER',
-  'PHONE_UNREACHABLE',
-  'WRONG_PHONE',
-  'RECIPIENT_INFO_MISMATCH',
-  'CANNOT_PAY',
-  'CUSTOMER_OFF_DUTY',
-  'POWER_CUT',
-  'INSPECTION_TOO_LONG',
-] as const;
+const REASONS = REASON_CODES_BY_CLASS.FAILED_DELIVERY; // rules.md §2, from the contract
 const INSTRUCTIONS: readonly Instruction[] = ['DELIVER', 'REDELIVER_NEW_ADDRESS', 'RETURN', 'SELF_PICKUP', 'TRANSFER_OTHER_CARRIER'];
 
 const DESCRIPTIONS: Record<string, string> = {
