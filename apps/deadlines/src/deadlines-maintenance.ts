@@ -13,6 +13,8 @@ export class DeadlinesMaintenance implements OnApplicationBootstrap, OnApplicati
   private readonly log = new Logger(DeadlinesMaintenance.name);
   private timers: NodeJS.Timeout[] = [];
   private reconciling: Promise<unknown> | null = null;
+  private reconcileAgain = false;
+  private stopped = false;
 
   constructor(
     private readonly reconcile: ReconcileUseCase,
@@ -32,8 +34,16 @@ export class DeadlinesMaintenance implements OnApplicationBootstrap, OnApplicati
     this.redis.on('ready', () => this.runReconcile());
   }
 
+  /**
+   * Starts a reconcile, or — when one is running — one more right after it: a Redis restart in the middle of a
+   * run may have emptied pages that run has already checked.
+   */
   runReconcile(): Promise<unknown> {
-    this.reconciling ??= this.reconcile
+    if (this.reconciling) {
+      this.reconcileAgain = !this.stopped;
+      return this.reconciling;
+    }
+    this.reconciling = this.reconcile
       .execute()
       .then((report) => {
         this.metrics.reconcile.inc({ kind: 'rearmed' }, report.rearmed);
@@ -41,17 +51,24 @@ export class DeadlinesMaintenance implements OnApplicationBootstrap, OnApplicati
         return report;
       })
       .catch((error: Error) => this.log.error(`reconcile failed: ${error.message}`))
-      .finally(() => (this.reconciling = null));
+      .finally(() => {
+        this.reconciling = null;
+        if (this.reconcileAgain && !this.stopped) {
+          this.reconcileAgain = false;
+          void this.runReconcile();
+        }
+      });
     return this.reconciling;
   }
 
   async refreshGauges(): Promise<void> {
     const counts = await this.scheduler.counts();
     for (const [state, value] of Object.entries(counts)) this.metrics.timers.set({ state }, value);
+    // The case's OVERDUE flags are the engine's standing liabilities: retractions and HQ cancellations drop out.
     const rows: { rule: string; case_class: string; site: string; party: string; n: number }[] = await this.dataSource.query(
-      `SELECT d.rule, c.case_class, coalesce(d.site_code, '') AS site, d.party, count(*)::int AS n
-       FROM deadline d JOIN problem_case c ON c.case_id = d.case_id
-       WHERE d.status = 'MISSED' AND c.state NOT IN ('RESOLVED', 'CLOSED')
+      `SELECT o->>'rule' AS rule, c.case_class, coalesce(o->>'siteCode', '') AS site, o->>'party' AS party, count(*)::int AS n
+       FROM problem_case c CROSS JOIN LATERAL jsonb_array_elements(c.snapshot->'flags'->'overdue') AS o
+       WHERE c.overdue AND c.state NOT IN ('RESOLVED', 'CLOSED')
        GROUP BY 1, 2, 3, 4`,
     );
     this.metrics.overdue.reset();
@@ -59,6 +76,7 @@ export class DeadlinesMaintenance implements OnApplicationBootstrap, OnApplicati
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
     this.timers.forEach(clearInterval);
     await this.reconciling;
   }

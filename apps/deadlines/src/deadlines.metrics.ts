@@ -5,13 +5,13 @@ import { Counter, Gauge, Histogram, register } from 'prom-client';
 export class DeadlinesMetrics {
   readonly fired = new Counter({
     name: 'courier_deadline_fired_total',
-    help: 'Deadline timers run, by outcome (MISSED, DECIDED, STALE) and missed rule',
+    help: 'Deadline timers run, by outcome (MISSED, DECIDED, STALE; ERROR: judgement failed, retried later) and missed rule',
     labelNames: ['outcome', 'rule'],
     registers: [register],
   });
   readonly lateness = new Histogram({
     name: 'courier_deadline_fire_lateness_seconds',
-    help: 'How long after its due time a timer ran',
+    help: 'How long after its due time a timer was judged (committed)',
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 300],
     registers: [register],
   });
@@ -29,7 +29,7 @@ export class DeadlinesMetrics {
   });
   readonly overdue = new Gauge({
     name: 'courier_overdue_open',
-    help: 'Missed deadlines not retracted, of cases not closed, by rule, class, site and liable party',
+    help: 'Standing overdue liabilities (not retracted, not cancelled by HQ review) of cases not closed, by rule, class, site and liable party',
     labelNames: ['rule', 'case_class', 'site', 'party'],
     registers: [register],
   });

@@ -1,70 +1,94 @@
-import { Queue, type JobsOptions } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DeadlineScheduler, ScheduledDeadline, SchedulerCounts } from './deadline-scheduler.js';
+import { ARM_DEADLINES_LUA, LIVE_TIMERS_LUA } from './arm-deadlines.script.js';
 
 export const DEADLINE_QUEUE = 'deadlines';
 
-/** Job payload kept minimal (the id is the deadline id; PostgreSQL has the rest): Redis bytes per job matter at 1M. */
-export interface DeadlineJobData {
-  due: string;
+/**
+ * A timer job carries nothing but its id, which is the deadline id. PostgreSQL holds the rest, the due time
+ * included: a job that wakes up before its deadline's (moved) due time is re-timed from the row, one whose
+ * deadline is no longer pending is a no-op. That keeps a job at ~400 bytes of Redis memory.
+ */
+export type DeadlineJobData = Record<string, never>;
+
+/** Timers per Redis call: large enough to amortise the round trip, small enough to keep each call ~10 ms. */
+const ARM_CHUNK = 1000;
+const CHECK_CHUNK = 5000;
+const CANCEL_IN_FLIGHT = 200;
+
+interface DeadlineCommands {
+  armDeadlineTimers(delayedKey: string, markerKey: string, ...args: (string | number)[]): Promise<[number, string[]]>;
+  liveDeadlineTimers(...args: string[]): Promise<number[]>;
 }
 
-const JOB_OPTIONS: JobsOptions = {
-  removeOnComplete: true,
-  removeOnFail: { count: 10_000 },
-  attempts: 10,
-  backoff: { type: 'exponential', delay: 1000 },
-};
-
 export class BullMqDeadlineScheduler implements DeadlineScheduler {
+  private readonly commands: DeadlineCommands;
+  private readonly jobKeyPrefix: string;
+
   constructor(
     readonly queue: Queue<DeadlineJobData>,
     private readonly redis: Redis,
     private readonly now: () => number,
-  ) {}
+  ) {
+    // defineCommand runs the scripts by SHA and reloads them after a Redis restart (NOSCRIPT).
+    redis.defineCommand('armDeadlineTimers', { numberOfKeys: 2, lua: ARM_DEADLINES_LUA });
+    redis.defineCommand('liveDeadlineTimers', { numberOfKeys: 0, lua: LIVE_TIMERS_LUA });
+    this.commands = redis as unknown as DeadlineCommands;
+    this.jobKeyPrefix = queue.toKey('');
+  }
 
   static create(redis: Redis, now: () => number, prefix = 'bull'): BullMqDeadlineScheduler {
     return new BullMqDeadlineScheduler(new Queue<DeadlineJobData>(DEADLINE_QUEUE, { connection: redis, prefix }), redis, now);
   }
 
-  async arm(deadlines: ScheduledDeadline[]): Promise<void> {
+  /** Idempotent: a deadline that has a live timer keeps it. A finished job left under its id is replaced. */
+  async arm(deadlines: ScheduledDeadline[]): Promise<number> {
+    let armed = 0;
     const now = this.now();
-    for (let i = 0; i < deadlines.length; i += 5000) {
-      await this.queue.addBulk(
-        deadlines.slice(i, i + 5000).map((d) => ({
-          name: 'due',
-          data: { due: d.dueAt },
-          opts: { ...JOB_OPTIONS, jobId: d.deadlineId, delay: Math.max(0, Date.parse(d.dueAt) - now) },
-        })),
-      );
+    for (let i = 0; i < deadlines.length; i += ARM_CHUNK) {
+      const args: (string | number)[] = [this.jobKeyPrefix, now];
+      for (const d of deadlines.slice(i, i + ARM_CHUNK)) args.push(d.deadlineId, Date.parse(d.dueAt));
+      const [count, finished] = await this.commands.armDeadlineTimers(this.queue.keys.delayed, this.queue.keys.marker, ...args);
+      armed += count;
+      if (finished.length > 0) {
+        await this.cancel(finished);
+        const again = new Set(finished);
+        armed += await this.arm(deadlines.slice(i, i + ARM_CHUNK).filter((d) => again.has(d.deadlineId)));
+      }
     }
+    return armed;
   }
 
   async move(deadlines: ScheduledDeadline[]): Promise<void> {
-    // Remove-then-add: a job id can only be re-added once the old job is gone.
+    // Remove-then-add: a job id can only be re-added once the old job is gone. A job running right now
+    // cannot be removed; its run re-reads the due time from PostgreSQL and re-times itself.
     await this.cancel(deadlines.map((d) => d.deadlineId));
     await this.arm(deadlines);
   }
 
   async cancel(deadlineIds: string[]): Promise<void> {
-    for (const id of deadlineIds) {
-      // A job being processed right now cannot be removed; its run will find the deadline no longer pending.
-      await this.queue.remove(id).catch(() => 0);
+    for (let i = 0; i < deadlineIds.length; i += CANCEL_IN_FLIGHT) {
+      // Returns 0 for a job being processed right now: its run will find the deadline no longer pending.
+      await Promise.all(deadlineIds.slice(i, i + CANCEL_IN_FLIGHT).map((id) => this.queue.remove(id)));
     }
   }
 
   async missing(deadlineIds: string[]): Promise<string[]> {
-    if (deadlineIds.length === 0) return [];
-    const prefix = `${this.queue.opts.prefix ?? 'bull'}:${DEADLINE_QUEUE}:`;
-    const pipeline = this.redis.pipeline();
-    for (const id of deadlineIds) pipeline.exists(prefix + id);
-    const results = (await pipeline.exec()) ?? [];
-    return deadlineIds.filter((_, i) => results[i]?.[1] !== 1);
+    const missing: string[] = [];
+    for (let i = 0; i < deadlineIds.length; i += CHECK_CHUNK) {
+      const chunk = deadlineIds.slice(i, i + CHECK_CHUNK);
+      const live = await this.commands.liveDeadlineTimers(this.jobKeyPrefix, ...chunk);
+      chunk.forEach((id, j) => {
+        if (live[j] !== 1) missing.push(id);
+      });
+    }
+    return missing;
   }
 
   async *scheduledIds(pageSize: number): AsyncIterable<string[]> {
     for (const state of ['delayed', 'wait', 'paused', 'prioritized'] as const) {
-      const key = `${this.queue.opts.prefix ?? 'bull'}:${DEADLINE_QUEUE}:${state}`;
+      const key = this.queue.toKey(state);
       const type = await this.redis.type(key);
       if (type === 'zset') {
         let cursor = '0';

@@ -16,12 +16,12 @@ export interface SchedulerCounts {
  * scheduler only has to wake the service up at the right time, and the reconciler repairs it.
  */
 export interface DeadlineScheduler {
-  /** Idempotent by id: arming an armed deadline changes nothing. */
-  arm(deadlines: ScheduledDeadline[]): Promise<void>;
+  /** Idempotent by id: arming an armed deadline changes nothing. Returns how many timers it created. */
+  arm(deadlines: ScheduledDeadline[]): Promise<number>;
   /** Re-times deadlines whose due time moved. */
   move(deadlines: ScheduledDeadline[]): Promise<void>;
   cancel(deadlineIds: string[]): Promise<void>;
-  /** The ids among these that have no timer. */
+  /** The ids among these that have no live timer (none at all, or only a finished job). */
   missing(deadlineIds: string[]): Promise<string[]>;
   /** Every id that has a timer, in pages. */
   scheduledIds(pageSize: number): AsyncIterable<string[]>;

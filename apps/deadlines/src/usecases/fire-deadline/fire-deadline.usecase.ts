@@ -1,23 +1,39 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { decide, type Policy } from '#domain';
+import { DataSource, type EntityManager } from 'typeorm';
+import { decide, type Effect, type Policy, type WaybillState } from '#domain';
 import { APP_ENV, CLOCK, POLICY, type AppEnv, type Clock } from '#config';
 import { DecisionRepository, StreamProgressRepository } from '#persistence';
 
 export type FireOutcome =
-  | { kind: 'MISSED'; rule: string }
-  | { kind: 'DECIDED' } // the engine acted (e.g. a dwell timer opened a case) without a miss
-  | { kind: 'STALE' } // met, cancelled, moved or already judged: nothing to do
-  | { kind: 'WAIT'; untilMs: number }; // the event-time clock has not reached the due time yet
+  | { kind: 'MISSED'; rule: string; dueAt: string }
+  | { kind: 'DECIDED'; dueAt: string } // the engine acted (e.g. a dwell timer opened a case, a ladder step escalated)
+  | { kind: 'STALE' } // met, cancelled or already judged: nothing to do
+  | { kind: 'WAIT'; untilMs: number }; // not judgeable yet: the event-time clock lags, or the due time moved later
+
+/** The longest a timer held back by a lagging event-time clock waits before it looks again. */
+const MAX_CLOCK_WAIT_MS = 2000;
+
+interface DeadlineRow {
+  deadline_id: string;
+  waybill_no: string;
+  case_id: string | null;
+  status: string;
+  due_at: Date;
+}
 
 /**
- * A timer came due: re-read PostgreSQL and let the engine judge it. The deadline is only judged
- * once the ingest group's event-time clock has passed its due time — the newest event time of the
- * slowest partition still behind (so a lagging consumer, or a replay of a past day, cannot turn a
- * met deadline into a false overdue) — or when every partition has caught up, or when ingest has
- * been quiet for `DEADLINE_IDLE_GRACE_SECONDS` (a stopped consumer cannot hold deadlines back forever). Everything the miss causes — overdue,
- * liability, escalation timers, alert intents — is written in one transaction, and a second run
- * of the same job finds the deadline no longer pending.
+ * Timers came due: re-read PostgreSQL and let the engine judge them. PostgreSQL is the source of truth for the
+ * due time as well: a timer that wakes up before its deadline's current due time (the engine moved it) waits
+ * for it again, one whose deadline is no longer pending is stale.
+ *
+ * A deadline is only judged once the ingest group's event-time clock has passed its due time (so a lagging
+ * consumer, or a replay of a past day, cannot turn a met deadline into a false overdue), once every partition
+ * has caught up, or once ingest has been quiet for `DEADLINE_IDLE_GRACE_SECONDS`.
+ *
+ * Everything the misses cause — overdue, liability, escalation timers, alert intents — is written in one
+ * transaction with the waybills' new states; the rows are re-read under the waybill locks, so a second run of
+ * the same timer (a retry after a crash) finds its deadline no longer pending. Many timers are judged in one
+ * transaction: a burst of deadlines due at the same second costs one round of statements, not one per timer.
  */
 @Injectable()
 export class FireDeadlineUseCase {
@@ -28,38 +44,95 @@ export class FireDeadlineUseCase {
     @Inject(APP_ENV) private readonly env: AppEnv,
   ) {}
 
-  async execute(deadlineId: string, dueAt: string): Promise<FireOutcome> {
-    const now = this.clock.now().getTime();
-    const due = Date.parse(dueAt);
-    if (now < due) return { kind: 'WAIT', untilMs: due };
-    const clock = await StreamProgressRepository.eventClock(this.dataSource, `${this.env.KAFKA_GROUP_PREFIX}.ingest`);
-    if (clock.lowWatermark) {
-      const watermark = clock.lowWatermark.getTime() - this.env.WATERMARK_LATENESS_SECONDS * 1000;
-      const quietFor = clock.lastActivity ? now - clock.lastActivity.getTime() : Infinity;
-      const graceMs = this.env.DEADLINE_IDLE_GRACE_SECONDS * 1000;
-      if (watermark < due && quietFor < graceMs) return { kind: 'WAIT', untilMs: now + Math.min(2000, graceMs - quietFor) };
-    }
+  async execute(deadlineId: string): Promise<FireOutcome> {
+    return (await this.executeMany([deadlineId])).get(deadlineId)!;
+  }
 
+  /** Judges the given timers together; returns one outcome per distinct id. */
+  async executeMany(deadlineIds: string[]): Promise<Map<string, FireOutcome>> {
+    const now = this.clock.now().getTime();
+    const holdBack = await this.eventTimeGate(now);
     return this.dataSource.transaction(async (manager) => {
-      const [row] = await manager.query(
-        `SELECT waybill_no, case_id, status, due_at FROM deadline WHERE deadline_id = $1`,
-        [deadlineId],
-      );
-      if (!row || row.status !== 'PENDING' || new Date(row.due_at).getTime() !== due) return { kind: 'STALE' } as const;
-      const states = await DecisionRepository.lockStates(manager, [row.waybill_no]);
-      const state = states.get(row.waybill_no) ?? null;
-      const decision = decide(
-        state,
-        { kind: 'timer', deadlineId, caseId: row.case_id, dueAt: new Date(due).toISOString(), firedAt: new Date(now).toISOString() },
-        this.policy,
-      );
-      const acted = decision.effects.some((e) => e.type !== 'Ignored');
-      if (!acted) return { kind: 'STALE' } as const;
-      await DecisionRepository.persist(manager, { states: [decision.state], effects: decision.effects });
-      const missed = decision.effects.find((e) => e.type === 'DeadlineMissed');
-      return missed && missed.type === 'DeadlineMissed'
-        ? ({ kind: 'MISSED', rule: missed.deadline.rule } as const)
-        : ({ kind: 'DECIDED' } as const);
+      const outcomes = new Map<string, FireOutcome>();
+      const judgeable = (row: DeadlineRow): boolean => {
+        const outcome = precheck(row, now, holdBack);
+        if (outcome) outcomes.set(row.deadline_id, outcome);
+        return outcome === null;
+      };
+
+      const ids = [...new Set(deadlineIds)];
+      const first = await readDeadlines(manager, ids);
+      for (const id of ids) if (!first.has(id)) outcomes.set(id, { kind: 'STALE' });
+      const candidates = [...first.values()].filter(judgeable);
+      if (candidates.length === 0) return outcomes;
+
+      const locked = await DecisionRepository.lockStates(manager, candidates.map((r) => r.waybill_no));
+      // Re-read under the waybill locks: a decision that committed meanwhile may have met, moved or judged them.
+      const fresh = await readDeadlines(manager, candidates.map((r) => r.deadline_id));
+      const byWaybill = new Map<string, DeadlineRow[]>();
+      for (const row of candidates) {
+        const current = fresh.get(row.deadline_id);
+        if (!current) outcomes.set(row.deadline_id, { kind: 'STALE' });
+        else if (judgeable(current)) byWaybill.set(current.waybill_no, [...(byWaybill.get(current.waybill_no) ?? []), current]);
+      }
+
+      const states: WaybillState[] = [];
+      const effects: Effect[] = [];
+      const firedAt = new Date(now).toISOString();
+      for (const [waybillNo, rows] of byWaybill) {
+        let state = locked.get(waybillNo) ?? null;
+        let changed = false;
+        rows.sort((a, b) => a.due_at.getTime() - b.due_at.getTime() || a.deadline_id.localeCompare(b.deadline_id));
+        for (const row of rows) {
+          const dueAt = row.due_at.toISOString();
+          const decision = decide(state, { kind: 'timer', deadlineId: row.deadline_id, caseId: row.case_id, dueAt, firedAt }, this.policy);
+          if (!decision.effects.some((e) => e.type !== 'Ignored')) {
+            outcomes.set(row.deadline_id, { kind: 'STALE' });
+            continue;
+          }
+          state = decision.state;
+          changed = true;
+          effects.push(...decision.effects);
+          const missed = decision.effects.find((e) => e.type === 'DeadlineMissed' && e.deadline.id === row.deadline_id);
+          outcomes.set(
+            row.deadline_id,
+            missed?.type === 'DeadlineMissed' ? { kind: 'MISSED', rule: missed.deadline.rule, dueAt } : { kind: 'DECIDED', dueAt },
+          );
+        }
+        if (changed && state) states.push(state);
+      }
+      if (states.length > 0) await DecisionRepository.persist(manager, { states, effects });
+      return outcomes;
     });
   }
+
+  /**
+   * When a due deadline may be judged. The ingest group's event-time clock is the newest event time of the
+   * slowest partition still behind its end offset (less the allowed lateness); a deadline it has not passed yet
+   * waits, unless every partition has caught up or ingest has been quiet for the grace period (a stopped
+   * consumer cannot hold deadlines back forever). Returns, for a due time, when to look again (null: judge now).
+   */
+  private async eventTimeGate(now: number): Promise<(dueMs: number) => number | null> {
+    const clock = await StreamProgressRepository.eventClock(this.dataSource, `${this.env.KAFKA_GROUP_PREFIX}.ingest`);
+    if (!clock.lowWatermark) return () => null;
+    const watermark = clock.lowWatermark.getTime() - this.env.WATERMARK_LATENESS_SECONDS * 1000;
+    const graceLeft = this.env.DEADLINE_IDLE_GRACE_SECONDS * 1000 - (clock.lastActivity ? now - clock.lastActivity.getTime() : Infinity);
+    return (dueMs) => (watermark >= dueMs || graceLeft <= 0 ? null : now + Math.min(MAX_CLOCK_WAIT_MS, graceLeft));
+  }
+}
+
+function precheck(row: DeadlineRow, now: number, holdBack: (dueMs: number) => number | null): FireOutcome | null {
+  if (row.status !== 'PENDING') return { kind: 'STALE' };
+  const due = row.due_at.getTime();
+  if (due > now) return { kind: 'WAIT', untilMs: due };
+  const until = holdBack(due);
+  return until === null ? null : { kind: 'WAIT', untilMs: until };
+}
+
+async function readDeadlines(manager: EntityManager, ids: string[]): Promise<Map<string, DeadlineRow>> {
+  const rows: DeadlineRow[] = await manager.query(
+    `SELECT deadline_id, waybill_no, case_id, status, due_at FROM deadline WHERE deadline_id = ANY($1::text[])`,
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.deadline_id, { ...r, due_at: new Date(r.due_at) }]));
 }

@@ -27,21 +27,18 @@ export class ReconcileUseCase {
     const started = performance.now();
     let pendingChecked = 0;
     let rearmed = 0;
-    let after = '';
+    // Each page of pending rows is read while the previous one is checked and armed in Redis.
+    let page = this.pendingPage('', pageSize);
     for (;;) {
-      const rows: { deadline_id: string; due_at: Date }[] = await this.dataSource.query(
-        `SELECT deadline_id, due_at FROM deadline WHERE status = 'PENDING' AND deadline_id > $1 ORDER BY deadline_id LIMIT $2`,
-        [after, pageSize],
-      );
+      const rows = await page;
       if (rows.length === 0) break;
-      after = rows[rows.length - 1]!.deadline_id;
+      page = this.pendingPage(rows[rows.length - 1]!.deadline_id, pageSize);
       pendingChecked += rows.length;
       const missing = new Set(await this.scheduler.missing(rows.map((r) => r.deadline_id)));
       if (missing.size > 0) {
-        await this.scheduler.arm(
+        rearmed += await this.scheduler.arm(
           rows.filter((r) => missing.has(r.deadline_id)).map((r) => ({ deadlineId: r.deadline_id, dueAt: new Date(r.due_at).toISOString() })),
         );
-        rearmed += missing.size;
       }
     }
 
@@ -61,5 +58,15 @@ export class ReconcileUseCase {
     const report = { pendingChecked, rearmed, orphansRemoved, seconds: (performance.now() - started) / 1000 };
     if (rearmed || orphansRemoved) this.log.warn(`reconciled: ${JSON.stringify(report)}`);
     return report;
+  }
+
+  /** Pending deadlines after `after` in id order (keyset paging). A prefetched page that is never awaited must not crash the process. */
+  private pendingPage(after: string, pageSize: number): Promise<{ deadline_id: string; due_at: Date }[]> {
+    const page: Promise<{ deadline_id: string; due_at: Date }[]> = this.dataSource.query(
+      `SELECT deadline_id, due_at FROM deadline WHERE status = 'PENDING' AND deadline_id > $1 ORDER BY deadline_id LIMIT $2`,
+      [after, pageSize],
+    );
+    page.catch(() => undefined);
+    return page;
   }
 }
