@@ -64,7 +64,7 @@ describe('deadline service recovery', () => {
     await laggingIngest();
     const waybill = await unregisteredFailedDelivery(feed, 'DLKILL');
     const d4 = deadlineId(waybill, 'FAILED_DELIVERY', 'D4', 'a1');
-    await eventually(async () => ((await timers.job(d4))?.attemptsStarted ?? 0) >= 1, 20_000);
+    await eventually(async () => ((await timers.job(d4))?.attemptsStarted ?? 0) >= 1, 30_000);
 
     const blocker = new pg.Client({ connectionString: DATABASE_URL });
     await blocker.connect();
@@ -112,7 +112,7 @@ describe('deadline service recovery', () => {
       const armed = async (ids: string[]) => (await Promise.all(ids.map((id) => timers.state(id)))).every((s) => s !== null);
 
       expect(await pending()).toEqual(expect.arrayContaining([...pastDue, ...future]));
-      await eventually(async () => armed(await pending()), 20_000);
+      await eventually(async () => armed(await pending()), 30_000);
       await eventually(async () => (await Promise.all(pastDue.map((id) => timers.job(id)))).every((j) => (j?.attemptsStarted ?? 0) >= 1), 20_000);
 
       // Let the intents in flight land and a reconcile round pass: from here on only the reconciler can re-arm.
