@@ -141,7 +141,7 @@ describe('ingest service through Kafka and PostgreSQL', () => {
         )).map((d) => `${d.rule} ${new Date(d.due_at).toISOString()} ${d.status}`);
       expect(await deadlines(shuffled)).toEqual(await deadlines(inOrder));
       const versions = await query<{ waybill_no: string; events: number }>(
-        `SELECT waybill_no, jsonb_array_length(state->'seenEventIds') AS events FROM waybill_state WHERE waybill_no = ANY($1)`,
+        `SELECT waybill_no, json_array_length(state->'seenEventIds') AS events FROM waybill_state WHERE waybill_no = ANY($1)`,
         [[inOrder, shuffled]],
       );
       // Each waybill applied its six distinct events once: the duplicates were ignored.

@@ -23,7 +23,7 @@ function scrub(value: unknown): unknown {
  * case, counted — a duplicate would show); the DLQ; and the outbox's notification and DLQ messages.
  */
 const PROJECTIONS: Record<string, string> = {
-  waybill_state: `SELECT waybill_no, version, (SELECT array_agg(e ORDER BY e) FROM jsonb_array_elements_text(state->'seenEventIds') e) AS events
+  waybill_state: `SELECT waybill_no, version, (SELECT array_agg(e ORDER BY e) FROM json_array_elements_text(state->'seenEventIds') e) AS events
                   FROM waybill_state ORDER BY waybill_no`,
   problem_case: 'SELECT * FROM problem_case ORDER BY case_id',
   // Every case keeps a timeline (its path may differ with topic interleaving, its existence may not).

@@ -31,6 +31,12 @@ export class IngestMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [register],
   });
+  readonly writeConflicts = new Counter({
+    name: 'courier_ingest_write_conflicts_total',
+    help: 'Batches redone with row locks because another writer changed one of their waybills first',
+    labelNames: ['topic'],
+    registers: [register],
+  });
   readonly casesOpened = new Counter({
     name: 'courier_cases_opened_total',
     help: 'Problem cases opened by the ingest path',

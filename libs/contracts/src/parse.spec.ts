@@ -70,6 +70,37 @@ describe('parseInputMessage: valid input', () => {
   });
 });
 
+describe('timestamps: a real instant that the engine can read', () => {
+  const at = (occurredAt: string) => parse('scan', { ...validExamples.signed(), occurredAt });
+  it.each([
+    '2024-02-29T09:30:00+08:00',
+    '2000-02-29T09:30:00Z',
+    '2026-11-23T09:30+08:00',
+    '2026-11-23T09:30:00.123456789+0800',
+    '2026-11-22T24:00:00+08:00',
+    '2026-11-23T09:30:00-23:59',
+  ])('accepts %s', (occurredAt) => {
+    expect(at(occurredAt).ok).toBe(true);
+  });
+
+  it.each([
+    '2026-02-29T09:30:00+08:00',
+    '1900-02-29T09:30:00Z',
+    '2026-04-31T09:30:00+08:00',
+    '2026-13-01T09:30:00+08:00',
+    '2026-00-10T09:30:00+08:00',
+    '2026-11-00T09:30:00+08:00',
+    '2026-11-23T23:60:00+08:00',
+    '2026-11-23T23:59:60+08:00',
+    '2026-11-23T24:01:00+08:00',
+    // An offset beyond ±23:59 cannot be read by Date.parse: accepting it would stop the engine on this event.
+    '2026-11-23T09:30:00+24:00',
+    '2026-11-23T09:30:00+08:60',
+  ])('rejects %s as not a valid date and time', (occurredAt) => {
+    expect(reasonOf(at(occurredAt))).toMatch(/^occurredAt: ".*" is not a valid date and time$/);
+  });
+});
+
 describe('parseInputMessage: every kind of bad input gives its reason', () => {
   it.each<[string, () => ParseResult, RegExp]>([
     ['invalid JSON', () => parse('scan', '{"eventId": '), /^invalid JSON: /],

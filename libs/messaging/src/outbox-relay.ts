@@ -59,7 +59,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       rows.map((row) => {
         const topic = this.topics[row.topicRole as TopicRole];
         if (!topic) throw new Error(`outbox row ${row.id}: unknown topic role "${row.topicRole}"`);
-        return { topic, key: row.key, value: JSON.stringify(row.payload) };
+        return { topic, key: row.key, value: row.value };
       }),
     );
   }

@@ -6,3 +6,4 @@ export * from './repositories/outbox.repository.js';
 export * from './repositories/decision.repository.js';
 export * from './repositories/intents.js';
 export * from './repositories/stream-progress.repository.js';
+export * from './repositories/waybill-state-cache.js';

@@ -12,7 +12,7 @@ const textNull = { type: 'text' as const, nullable: true };
 @Entity({ name: 'waybill_state' })
 export class WaybillStateEntity {
   @PrimaryColumn({ name: 'waybill_no', type: 'text' }) waybillNo: string;
-  @Column({ type: 'jsonb', nullable: true }) state: unknown;
+  @Column({ type: 'json', nullable: true }) state: unknown;
   @Column({ type: 'integer' }) version: number;
   @Column({ name: 'updated_at', ...tz }) updatedAt: Date;
 }

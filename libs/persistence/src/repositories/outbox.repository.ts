@@ -11,7 +11,8 @@ export interface PendingOutboxRow {
   id: string;
   topicRole: string;
   key: string;
-  payload: unknown;
+  /** The payload as JSON text, ready to publish (read as text: no parse and re-serialisation on the way). */
+  value: string;
 }
 
 /**
@@ -23,10 +24,12 @@ export class OutboxRepository {
 
   static async append(manager: EntityManager, entries: OutboxEntry[]): Promise<void> {
     if (entries.length === 0) return;
+    // One json document for all rows (see DecisionRepository); rows keep the array's order, so ids do too.
+    const rows = entries.map((e) => ({ topic_role: e.topicRole, message_key: e.key, payload: e.payload }));
     await manager.query(
       `INSERT INTO outbox (topic_role, message_key, payload)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])`,
-      [entries.map((e) => e.topicRole), entries.map((e) => e.key), entries.map((e) => JSON.stringify(e.payload))],
+       SELECT topic_role, message_key, payload FROM jsonb_to_recordset($1::jsonb) AS s(topic_role text, message_key text, payload jsonb)`,
+      [JSON.stringify(rows)],
     );
   }
 
@@ -39,12 +42,12 @@ export class OutboxRepository {
     return this.dataSource.transaction(async (manager) => {
       const [{ locked }] = await manager.query(`SELECT pg_try_advisory_xact_lock(742001) AS locked`);
       if (!locked) return 0;
-      const rows: { id: string; topic_role: string; message_key: string; payload: unknown }[] = await manager.query(
-        `SELECT id, topic_role, message_key, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+      const rows: { id: string; topic_role: string; message_key: string; value: string }[] = await manager.query(
+        `SELECT id, topic_role, message_key, payload::text AS value FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1`,
         [limit],
       );
       if (rows.length === 0) return 0;
-      await publish(rows.map((r) => ({ id: r.id, topicRole: r.topic_role, key: r.message_key, payload: r.payload })));
+      await publish(rows.map((r) => ({ id: r.id, topicRole: r.topic_role, key: r.message_key, value: r.value })));
       await manager.query(`UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
       return rows.length;
     });

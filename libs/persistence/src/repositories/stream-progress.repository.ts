@@ -24,13 +24,11 @@ export interface DlqRow {
 export class StreamProgressRepository {
   /** Locks the partition's progress row: a second consumer of the same partition (mid-rebalance) waits here. */
   static async lockNextOffset(manager: EntityManager, groupId: string, topic: string, partition: number): Promise<bigint> {
-    await manager.query(
-      `INSERT INTO consumer_offset (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, 0)
-       ON CONFLICT DO NOTHING`,
-      [groupId, topic, partition],
-    );
+    // One round trip: the no-op update takes the row lock (and creates the row the first time).
     const [row] = await manager.query(
-      `SELECT next_offset FROM consumer_offset WHERE group_id = $1 AND topic = $2 AND partition = $3 FOR UPDATE`,
+      `INSERT INTO consumer_offset AS o (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, 0)
+       ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = o.next_offset
+       RETURNING next_offset`,
       [groupId, topic, partition],
     );
     return BigInt(row.next_offset);

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { KafkaMessage } from 'kafkajs';
 import { parseHqReviewMessage, parseInputMessage, toDlqRecord } from '#contracts';
 import { decide, hqReviewEngineInput, type EngineInput, type Effect, type Policy, type WaybillState } from '#domain';
 import { CLOCK, POLICY, type Clock } from '#config';
-import { DecisionRepository, StreamProgressRepository, type DlqRow, type OutboxEntry } from '#persistence';
+import { DecisionRepository, StaleStateError, StreamProgressRepository, WaybillStateCache, type OutboxEntry } from '#persistence';
 import type { KafkaBatch } from '#messaging';
 import { IngestMetrics } from '../../ingest.metrics.js';
 
@@ -33,6 +33,12 @@ export interface BatchOutcome {
   casesOpened: number;
 }
 
+type ValidMessage = { message: KafkaMessage; waybillNo: string; occurredAtMs: number; input: EngineInput };
+type RejectedMessage = { message: KafkaMessage; reason: string; field: string | null };
+
+/** Waybill snapshots kept between batches (see WaybillStateCache): ~10 KB each in memory. */
+const STATE_CACHE_ENTRIES = 100_000;
+
 /**
  * Kafka batch → validate → engine → one PostgreSQL transaction (state, cases, deadlines,
  * liabilities, notifications, outbox, DLQ records and this partition's next offset).
@@ -42,6 +48,8 @@ export interface BatchOutcome {
  */
 @Injectable()
 export class ProcessBatchUseCase {
+  private readonly states = new WaybillStateCache(STATE_CACHE_ENTRIES);
+
   constructor(
     private readonly dataSource: DataSource,
     @Inject(POLICY) private readonly policy: Policy,
@@ -51,77 +59,144 @@ export class ProcessBatchUseCase {
 
   async execute(kind: InputKind, groupId: string, batch: KafkaBatch): Promise<BatchOutcome> {
     const started = performance.now();
-    const outcome = await this.dataSource.transaction(async (manager) => {
-      const next = await StreamProgressRepository.lockNextOffset(manager, groupId, batch.topic, batch.partition);
-      const fresh = batch.messages.filter((m) => BigInt(m.offset) >= next);
-      const result: BatchOutcome = {
-        received: batch.messages.length,
-        skippedAsReplayed: batch.messages.length - fresh.length,
-        applied: 0,
-        rejected: 0,
-        casesOpened: 0,
-      };
-      if (fresh.length === 0) return result;
-
-      const now = this.clock.now();
-      const dlq: DlqRow[] = [];
-      const outbox: OutboxEntry[] = [];
-      const reject = (message: KafkaMessage, reason: string, field: string | null) => {
-        dlq.push({ topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key?.toString() ?? null, reason, field });
-        // The DLQ record of events.md: original key, value (base64), headers, topic, partition, offset, reason.
-        const record = toDlqRecord({ ...message, topic: batch.topic, partition: batch.partition, reason, field, rejectedAt: now });
-        outbox.push({ topicRole: 'dlq', key: message.key?.toString() ?? '', payload: record });
-        this.metrics.dlq.inc({ topic: batch.topic, reason: reasonLabel(reason) });
-      };
-
-      // Group valid events per waybill, keeping partition order within each waybill.
-      const byWaybill = new Map<string, { input: EngineInput; message: KafkaMessage }[]>();
-      let latestEventTime = 0;
-      for (const message of fresh) {
-        const parsed = parse(kind, message.key?.toString() ?? null, message.value, now);
-        if (!parsed.ok) {
-          reject(message, parsed.reason, parsed.field ?? null);
-          continue;
-        }
-        const list = byWaybill.get(parsed.waybillNo) ?? [];
-        list.push({ input: parsed.input, message });
-        byWaybill.set(parsed.waybillNo, list);
-        latestEventTime = Math.max(latestEventTime, Date.parse(parsed.occurredAt));
+    const now = this.clock.now();
+    // Validation needs no database: done before the transaction, so locks are held for less time.
+    const valid: ValidMessage[] = [];
+    const invalid: RejectedMessage[] = [];
+    for (const message of batch.messages) {
+      const parsed = parse(kind, message.key?.toString() ?? null, message.value, now);
+      if (!parsed.ok) {
+        invalid.push({ message, reason: parsed.reason, field: parsed.field ?? null });
+        continue;
       }
+      valid.push({ message, waybillNo: parsed.waybillNo, occurredAtMs: Date.parse(parsed.occurredAt), input: parsed.input });
+    }
 
-      const locked = await DecisionRepository.lockStates(manager, [...byWaybill.keys()]);
-      const states: WaybillState[] = [];
-      const effects: Effect[] = [];
-      for (const [waybillNo, items] of byWaybill) {
-        let state = locked.get(waybillNo) ?? null;
-        const before = state;
-        for (const { input, message } of items) {
-          const decision = decide(state, input, this.policy);
-          state = decision.state;
-          for (const effect of decision.effects) {
-            if (effect.type === 'Rejected') reject(message, effect.reason, null);
-            else effects.push(effect);
-          }
-          result.applied += 1;
-        }
-        if (state && state.version !== before?.version) states.push(state);
-      }
+    // First optimistically (snapshots read without row locks, written only if unchanged); if another writer got
+    // there first (the deadline service, a batch of another topic, a deadlock), once more with the rows locked.
+    let applied: Applied;
+    try {
+      applied = await this.dataSource.transaction((manager) => this.apply(manager, groupId, batch, valid, invalid, now, false));
+    } catch (error) {
+      if (!isWriteConflict(error)) throw error;
+      this.metrics.writeConflicts.inc({ topic: batch.topic });
+      applied = await this.dataSource.transaction((manager) => this.apply(manager, groupId, batch, valid, invalid, now, true));
+    }
+    const { outcome, rejected, decided } = applied;
 
-      const summary = await DecisionRepository.persist(manager, { states, effects, outbox });
-      await StreamProgressRepository.insertDlq(manager, dlq);
-      const last = BigInt(fresh[fresh.length - 1]!.offset);
-      await StreamProgressRepository.saveProgress(manager, groupId, batch.topic, batch.partition, {
-        nextOffset: last + 1n,
-        highWatermark: BigInt(batch.highWatermark),
-        maxEventTime: latestEventTime > 0 ? new Date(latestEventTime) : null,
-      });
-      result.rejected = dlq.length;
-      result.casesOpened = summary.casesOpened;
-      return result;
-    });
+    // Committed: the snapshots are now PostgreSQL's, and the counters count each message once.
+    this.states.remember([...decided.values()].filter((s): s is WaybillState => s !== null));
+    for (const { reason } of rejected) this.metrics.dlq.inc({ topic: batch.topic, reason: reasonLabel(reason) });
     this.metrics.observeBatch(batch.topic, outcome, (performance.now() - started) / 1000);
     return outcome;
   }
+
+  private async apply(
+    manager: EntityManager,
+    groupId: string,
+    batch: KafkaBatch,
+    valid: ValidMessage[],
+    invalid: RejectedMessage[],
+    now: Date,
+    lockRows: boolean,
+  ): Promise<Applied> {
+    const next = await StreamProgressRepository.lockNextOffset(manager, groupId, batch.topic, batch.partition);
+    const isFresh = (m: KafkaMessage) => BigInt(m.offset) >= next;
+    const fresh = batch.messages.filter(isFresh);
+    const outcome: BatchOutcome = {
+      received: batch.messages.length,
+      skippedAsReplayed: batch.messages.length - fresh.length,
+      applied: 0,
+      rejected: 0,
+      casesOpened: 0,
+    };
+    const rejected = invalid.filter((r) => isFresh(r.message));
+    if (fresh.length === 0) return { outcome, rejected, decided: new Map() };
+
+    // Valid events per waybill, in partition order within each waybill.
+    const byWaybill = new Map<string, ValidMessage[]>();
+    let latestEventTime = 0;
+    for (const item of valid) {
+      if (!isFresh(item.message)) continue;
+      latestEventTime = Math.max(latestEventTime, item.occurredAtMs);
+      const list = byWaybill.get(item.waybillNo);
+      if (list) list.push(item);
+      else byWaybill.set(item.waybillNo, [item]);
+    }
+
+    const waybills = [...byWaybill.keys()];
+    const decided = lockRows
+      ? await DecisionRepository.lockStates(manager, waybills, this.states)
+      : await DecisionRepository.readStates(manager, waybills, this.states);
+    const baseVersions = new Map<string, number>();
+    const changed: WaybillState[] = [];
+    const effects: Effect[] = [];
+    for (const [waybillNo, items] of byWaybill) {
+      let state = decided.get(waybillNo) ?? null;
+      const before = state;
+      for (const { input, message } of items) {
+        const decision = decide(state, input, this.policy);
+        state = decision.state;
+        for (const effect of decision.effects) {
+          if (effect.type === 'Rejected') rejected.push({ message, reason: effect.reason, field: null });
+          else effects.push(effect);
+        }
+        outcome.applied += 1;
+      }
+      if (state && state.version !== before?.version) {
+        changed.push(state);
+        baseVersions.set(waybillNo, before?.version ?? 0);
+      }
+      decided.set(waybillNo, state);
+    }
+
+    await StreamProgressRepository.saveProgress(manager, groupId, batch.topic, batch.partition, {
+      nextOffset: BigInt(fresh[fresh.length - 1]!.offset) + 1n,
+      highWatermark: BigInt(batch.highWatermark),
+      maxEventTime: latestEventTime > 0 ? new Date(latestEventTime) : null,
+    });
+    await StreamProgressRepository.insertDlq(
+      manager,
+      rejected.map(({ message, reason, field }) => ({
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: message.offset,
+        key: message.key?.toString() ?? null,
+        reason,
+        field,
+      })),
+    );
+    // The DLQ record of events.md: original key, value (base64), headers, topic, partition, offset, reason.
+    const dlqMessages: OutboxEntry[] = rejected.map(({ message, reason, field }) => ({
+      topicRole: 'dlq',
+      key: message.key?.toString() ?? '',
+      payload: toDlqRecord({ ...message, topic: batch.topic, partition: batch.partition, reason, field, rejectedAt: now }),
+    }));
+    // Last before COMMIT: it takes the month's case-number lock when the batch opens a case.
+    const summary = await DecisionRepository.persist(manager, {
+      states: changed,
+      effects,
+      outbox: dlqMessages,
+      baseVersions: lockRows ? undefined : baseVersions,
+    });
+    outcome.rejected = rejected.length;
+    outcome.casesOpened = summary.casesOpened;
+    return { outcome, rejected, decided };
+  }
+}
+
+interface Applied {
+  outcome: BatchOutcome;
+  rejected: RejectedMessage[];
+  /** Every waybill of the batch with its snapshot after the batch (null: none yet). */
+  decided: Map<string, WaybillState | null>;
+}
+
+/** Another writer changed a waybill first (optimistic check), or PostgreSQL broke a deadlock between two batches. */
+function isWriteConflict(error: unknown): boolean {
+  if (error instanceof StaleStateError) return true;
+  const code = (error as { code?: string; driverError?: { code?: string } }).code ?? (error as { driverError?: { code?: string } }).driverError?.code;
+  return code === '40P01';
 }
 
 /** Metric label: the reason's first clause, without values, so label cardinality stays bounded. */
