@@ -4,11 +4,20 @@
 // consumes from a cold start); each contender's rate is measured from its first processed message to
 // its last (consumer-group join time excluded for all three). The naive baseline is too slow to run
 // the whole day in reasonable time: it runs for NAIVE_SECONDS and its rate is what it managed.
+//
+// Two facts about librdkafka's mock cluster (rdkafka_mock.c) shape how the day is produced:
+//  - a partition keeps at most 5 MiB of message sets and silently drops the oldest beyond that (the consumer
+//    then gets OFFSET_OUT_OF_RANGE: the "stall after ~18k messages per partition"). The day is produced
+//    gzip-compressed — as a production producer would send it — which keeps 200k events near 1.3 MiB per
+//    partition; the run checks that no partition lost its start and stops otherwise.
+//  - a fetch returns one message set per partition, so the consumer's batch is what one produce request put
+//    in that partition. A real broker returns up to maxBytesPerPartition (4 MiB, ~10k events) to a consumer
+//    working through a backlog; requests of PRODUCE_CHUNK messages (~2k per partition) stay below that.
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { DateTime } from 'luxon';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { CompressionTypes, Kafka, logLevel, Partitioners } from 'kafkajs';
 import pg from 'pg';
 import { generateDay } from '../../apps/simulator/src/generator.js';
 import { ensureDatabase, migrate } from '#persistence';
@@ -16,6 +25,7 @@ import { startNaiveConsumer } from './naive-baseline.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const NAIVE_SECONDS = Number(process.env.BENCH_NAIVE_SECONDS ?? 30);
+const PRODUCE_CHUNK = Number(process.env.BENCH_PRODUCE_CHUNK ?? 8000);
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
 if (brokers.length === 0) throw new Error('KAFKA_BROKERS is not set (run through `npm run bench:ingest`)');
 const kafka = new Kafka({ brokers, clientId: 'bench-ingest', logLevel: logLevel.NOTHING });
@@ -39,18 +49,44 @@ async function produceDay(prefix: string, envelopes: { topic: string; key: strin
   await producer.connect();
   let count = 0;
   for (const role of ROLES) {
+    const topic = `${prefix}courier.${role}.v1`;
     const messages = envelopes
       .filter((e) => e.topic.endsWith(`.${role}.v1`))
       .map((e) => ({ key: e.key, value: typeof e.value === 'string' ? e.value : JSON.stringify(e.value) }));
-    // Requests of 1,000 messages, as the simulator's sink sends them: librdkafka's mock cluster stops serving a
-    // partition to kafkajs fetches after very large produce requests (seen with 10,000 per request).
-    for (let i = 0; i < messages.length; i += 1000) {
-      await producer.send({ topic: `${prefix}courier.${role}.v1`, acks: -1, messages: messages.slice(i, i + 1000) });
+    for (let i = 0; i < messages.length; i += PRODUCE_CHUNK) {
+      await producer.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages: messages.slice(i, i + PRODUCE_CHUNK) });
     }
     count += messages.length;
   }
   await producer.disconnect();
+  await assertNothingDropped(prefix);
   return count;
+}
+
+/** Every partition must still start at offset 0: the mock cluster drops the oldest data beyond 5 MiB a partition. */
+async function assertNothingDropped(prefix: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    for (const role of ROLES) {
+      const topic = `${prefix}courier.${role}.v1`;
+      for (const { partition, low } of await admin.fetchTopicOffsets(topic)) {
+        if (low !== '0') throw new Error(`${topic}[${partition}] starts at ${low}: the broker dropped produced messages (mock cluster: 5 MiB a partition)`);
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** CPU seconds a process has used (Linux /proc), or null elsewhere. */
+function cpuSeconds(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
 }
 
 /** (a) raw kafkajs eachBatch + JSON.parse: the ceiling for any consumer of this broker. */
@@ -85,8 +121,15 @@ async function measureRaw(prefix: string, total: number): Promise<number> {
   return seen / ((last - first) / 1000);
 }
 
+interface PipelineMeasure {
+  rate: number;
+  profile: string;
+  /** CPU per event of the ingest process and of its PostgreSQL backends, during the measured span. */
+  cpuMicrosPerEvent: { ingest: number; postgres: number } | null;
+}
+
 /** (b) the ingest service as deployed: its own process, one transaction per batch. */
-async function measurePipeline(prefix: string, total: number, policyFile: string): Promise<{ rate: number; profile: string }> {
+async function measurePipeline(prefix: string, total: number, policyFile: string): Promise<PipelineMeasure> {
   const databaseUrl = await freshDatabase('courier_bench_ingest');
   const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir=bench/results/profiles', 'dist/apps/ingest/src/main.js'], {
     env: {
@@ -99,13 +142,25 @@ async function measurePipeline(prefix: string, total: number, policyFile: string
   await client.connect();
   const progress = async () =>
     Number((await client.query('SELECT coalesce(sum(next_offset), 0) AS n FROM consumer_offset')).rows[0].n);
+  // The service's own connections to its database (the ingest pool and the outbox relay), not this probe's.
+  const cpuNow = async () => {
+    const { rows } = await client.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+    const backends = new Map<number, number | null>(rows.map((r: { pid: number }) => [r.pid, cpuSeconds(r.pid)]));
+    return { ingest: cpuSeconds(child.pid!), backends };
+  };
   let first = 0;
   let done = 0;
+  let cpuAtFirst: Awaited<ReturnType<typeof cpuNow>> | null = null;
+  let cpuAtDone: Awaited<ReturnType<typeof cpuNow>> | null = null;
   for (;;) {
     const n = await progress().catch(() => 0);
-    if (n > 0 && !first) first = performance.now();
+    if (n > 0 && !first) {
+      first = performance.now();
+      cpuAtFirst = await cpuNow();
+    }
     if (n >= total) {
       done = performance.now();
+      cpuAtDone = await cpuNow();
       break;
     }
     await new Promise((r) => setTimeout(r, 50));
@@ -113,7 +168,16 @@ async function measurePipeline(prefix: string, total: number, policyFile: string
   await client.end();
   child.kill('SIGTERM');
   await new Promise((r) => child.on('exit', r));
-  return { rate: total / ((done - first) / 1000), profile: 'bench/results/profiles' };
+  let cpuMicrosPerEvent: PipelineMeasure['cpuMicrosPerEvent'] = null;
+  if (cpuAtFirst?.ingest != null && cpuAtDone?.ingest != null) {
+    let postgres = 0;
+    for (const [pid, seconds] of cpuAtDone.backends) postgres += (seconds ?? 0) - (cpuAtFirst.backends.get(pid) ?? 0);
+    cpuMicrosPerEvent = {
+      ingest: Math.round(((cpuAtDone.ingest - cpuAtFirst.ingest) * 1e6) / total),
+      postgres: Math.round((postgres * 1e6) / total),
+    };
+  }
+  return { rate: total / ((done - first) / 1000), profile: 'bench/results/profiles', cpuMicrosPerEvent };
 }
 
 /** (c) naive: stock Nest Kafka transport, one message at a time, TypeORM save() per row. */
@@ -156,7 +220,7 @@ log(`produced ${total} messages to each of 3 topic sets`);
 const raw = await measureRaw(prefixes.raw, total);
 log(`raw kafkajs eachBatch + JSON.parse: ${raw.toFixed(0)} events/s`);
 const pipeline = await measurePipeline(prefixes.pipeline, total, policyFile);
-log(`ingest pipeline: ${pipeline.rate.toFixed(0)} events/s (CPU profile in ${pipeline.profile})`);
+log(`ingest pipeline: ${pipeline.rate.toFixed(0)} events/s (CPU profile in ${pipeline.profile}; CPU per event ${JSON.stringify(pipeline.cpuMicrosPerEvent)} µs)`);
 const naive = await measureNaive(prefixes.naive, simulated.policy);
 log(`naive baseline: ${naive.toFixed(0)} events/s (over ${NAIVE_SECONDS} s)`);
 
@@ -168,6 +232,8 @@ const result = {
   pipelineVsNaive: Number((pipeline.rate / naive).toFixed(1)),
   events: total,
   naiveSeconds: NAIVE_SECONDS,
+  producedPerRequest: PRODUCE_CHUNK,
+  pipelineCpuMicrosPerEvent: pipeline.cpuMicrosPerEvent,
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
   measuredAt: new Date().toISOString(),
 };

@@ -5,6 +5,7 @@ import type { OutboxEntry } from './outbox.repository.js';
 import type { CaseEventType, DeadlineIntent, NotificationIntentMessage } from './intents.js';
 import type { WaybillStateCache } from './waybill-state-cache.js';
 
+
 export interface DecisionsToPersist {
   /** Final state of every waybill the batch touched. */
   states: WaybillState[];

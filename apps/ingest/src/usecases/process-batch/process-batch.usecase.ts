@@ -36,8 +36,8 @@ export interface BatchOutcome {
 type ValidMessage = { message: KafkaMessage; waybillNo: string; occurredAtMs: number; input: EngineInput };
 type RejectedMessage = { message: KafkaMessage; reason: string; field: string | null };
 
-/** Waybill snapshots kept between batches (see WaybillStateCache): ~10 KB each in memory. */
-const STATE_CACHE_ENTRIES = 100_000;
+/** Waybill snapshots kept between batches (see WaybillStateCache): ~10-15 KB each in memory with their text. */
+const STATE_CACHE_ENTRIES = 50_000;
 
 /**
  * Kafka batch → validate → engine → one PostgreSQL transaction (state, cases, deadlines,
