@@ -37,6 +37,12 @@ export class IngestMetrics {
     labelNames: ['topic'],
     registers: [register],
   });
+  readonly offsetsSkipped = new Counter({
+    name: 'courier_ingest_offsets_skipped_total',
+    help: 'Offsets the broker no longer had when their partition was read (retention or compaction ran first); a transactional producer\'s commit markers also leave one-offset gaps',
+    labelNames: ['topic'],
+    registers: [register],
+  });
   readonly casesOpened = new Counter({
     name: 'courier_cases_opened_total',
     help: 'Problem cases opened by the ingest path',

@@ -5,7 +5,6 @@ import type { OutboxEntry } from './outbox.repository.js';
 import type { CaseEventType, DeadlineIntent, NotificationIntentMessage } from './intents.js';
 import type { WaybillStateCache } from './waybill-state-cache.js';
 
-
 export interface DecisionsToPersist {
   /** Final state of every waybill the batch touched. */
   states: WaybillState[];
@@ -187,7 +186,8 @@ export class DecisionRepository {
     const document = {
       months: [...addedPerMonth].sort(([a], [b]) => a.localeCompare(b)).map(([month, added]) => ({ month, added })),
       newCases,
-      states: states.map((s) => ({
+      // In waybill order: concurrent batches then take their row locks in the same order (no deadlock between them).
+      states: [...states].sort((a, b) => (a.waybillNo < b.waybillNo ? -1 : a.waybillNo > b.waybillNo ? 1 : 0)).map((s) => ({
         waybill_no: s.waybillNo,
         version: s.version,
         base: input.baseVersions ? (input.baseVersions.get(s.waybillNo) ?? 0) : null,
@@ -493,7 +493,9 @@ cases AS (
     escalation_level int, no_reply boolean, under_hq_review boolean, favourable_to_db boolean,
     wrong_target boolean, next_due_at timestamptz, snapshot jsonb)
   LEFT JOIN numbered nb ON nb.case_id = c.case_id
+  -- Everything the engine may still revise: an event that arrives late can move when and how a case was opened.
   ON CONFLICT (case_id) DO UPDATE SET
+    opened_at = EXCLUDED.opened_at, detected_by = EXCLUDED.detected_by, origin_branch = EXCLUDED.origin_branch,
     state = EXCLUDED.state, reason_code = EXCLUDED.reason_code, closed_at = EXCLUDED.closed_at,
     outcome = EXCLUDED.outcome, delivering_branch = EXCLUDED.delivering_branch,
     reported_by_site = EXCLUDED.reported_by_site, overdue = EXCLUDED.overdue,

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { KafkaMessage } from 'kafkajs';
 import { parseHqReviewMessage, parseInputMessage, toDlqRecord } from '#contracts';
@@ -49,6 +49,7 @@ const STATE_CACHE_ENTRIES = 50_000;
 @Injectable()
 export class ProcessBatchUseCase {
   private readonly states = new WaybillStateCache(STATE_CACHE_ENTRIES);
+  private readonly log = new Logger(ProcessBatchUseCase.name);
 
   constructor(
     private readonly dataSource: DataSource,
@@ -82,11 +83,17 @@ export class ProcessBatchUseCase {
       this.metrics.writeConflicts.inc({ topic: batch.topic });
       applied = await this.dataSource.transaction((manager) => this.apply(manager, groupId, batch, valid, invalid, now, true));
     }
-    const { outcome, rejected, decided } = applied;
+    const { outcome, rejected, decided, skippedOffsets } = applied;
 
     // Committed: the snapshots are now PostgreSQL's, and the counters count each message once.
     this.states.remember([...decided.values()].filter((s): s is WaybillState => s !== null));
     for (const { reason } of rejected) this.metrics.dlq.inc({ topic: batch.topic, reason: reasonLabel(reason) });
+    if (skippedOffsets > 0) {
+      this.metrics.offsetsSkipped.inc({ topic: batch.topic }, skippedOffsets);
+      this.log.error(
+        `${batch.topic}[${batch.partition}]: ${skippedOffsets} offset(s) before ${batch.messages[0]!.offset} were gone from the broker before they were processed`,
+      );
+    }
     this.metrics.observeBatch(batch.topic, outcome, (performance.now() - started) / 1000);
     return outcome;
   }
@@ -101,6 +108,9 @@ export class ProcessBatchUseCase {
     lockRows: boolean,
   ): Promise<Applied> {
     const next = await StreamProgressRepository.lockNextOffset(manager, groupId, batch.topic, batch.partition);
+    // A batch that starts past the stored next offset means the broker no longer had the offsets in between
+    // (retention or compaction removed them before this group read them): reported, since nothing can bring them back.
+    const skippedOffsets = Number(BigInt(batch.messages[0]?.offset ?? next) - next);
     const isFresh = (m: KafkaMessage) => BigInt(m.offset) >= next;
     const fresh = batch.messages.filter(isFresh);
     const outcome: BatchOutcome = {
@@ -111,7 +121,7 @@ export class ProcessBatchUseCase {
       casesOpened: 0,
     };
     const rejected = invalid.filter((r) => isFresh(r.message));
-    if (fresh.length === 0) return { outcome, rejected, decided: new Map() };
+    if (fresh.length === 0) return { outcome, rejected, decided: new Map(), skippedOffsets: 0 };
 
     // Valid events per waybill, in partition order within each waybill.
     const byWaybill = new Map<string, ValidMessage[]>();
@@ -181,7 +191,7 @@ export class ProcessBatchUseCase {
     });
     outcome.rejected = rejected.length;
     outcome.casesOpened = summary.casesOpened;
-    return { outcome, rejected, decided };
+    return { outcome, rejected, decided, skippedOffsets: Math.max(0, skippedOffsets) };
   }
 }
 
@@ -190,6 +200,8 @@ interface Applied {
   rejected: RejectedMessage[];
   /** Every waybill of the batch with its snapshot after the batch (null: none yet). */
   decided: Map<string, WaybillState | null>;
+  /** Offsets between the stored next offset and the batch's first message, which the broker no longer had. */
+  skippedOffsets: number;
 }
 
 /** Another writer changed a waybill first (optimistic check), or PostgreSQL broke a deadlock between two batches. */
