@@ -22,6 +22,13 @@ const SAMPLE_MS = positive('SOAK_SAMPLE_SECONDS', 5) * 1000;
 const DRAIN_SECONDS = positive('SOAK_DRAIN_SECONDS', 60);
 /** Simulator events generated once and replayed in cycles, each cycle with fresh waybill numbers. */
 const DAY_EVENTS = positive('SOAK_DAY_EVENTS', 100_000);
+/**
+ * The load goes out every SOAK_SEND_MS as one produce request. librdkafka's mock cluster answers a fetch with a single
+ * record batch per partition, so the producer's batch size is the consumer's batch size there; a real broker
+ * returns up to max.partition.fetch.bytes of batches to a consumer that is behind. Half a second's worth keeps the
+ * mock's batches near what a lagging consumer gets from a real broker.
+ */
+const SEND_MS = positive('SOAK_SEND_MS', 500);
 const DATABASE_URL = process.env.SOAK_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/courier_soak';
 const REDIS_URL = process.env.SOAK_REDIS_URL ?? 'redis://127.0.0.1:6379/9';
 const PORT_BASE = positive('SOAK_PORT_BASE', 3950);
@@ -141,7 +148,7 @@ function templates(envelopes: ReturnType<typeof generateDay>['envelopes']): Temp
 const cycleSuffix = (cycle: number) => cycle.toString(36).toUpperCase().padStart(3, '0');
 
 async function produceLoad(producer: Producer, day: Template[], until: number, counters: { sent: number; cycles: number }): Promise<void> {
-  const perBatch = Math.max(1, Math.round(RATE / 10));
+  const perBatch = Math.max(1, Math.round((RATE * SEND_MS) / 1000));
   const started = performance.now();
   let index = 0;
   while (performance.now() < until) {
@@ -423,19 +430,18 @@ async function main(): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
 
-  // Warm-up: one probe end to end (the API's alert consumer joins its group from the latest offset).
-  const warmUp: Probe = { waybillNo: probeWaybill(0), producedAt: null, alertedAt: null, alertType: null };
-  byWaybill.set(warmUp.waybillNo, warmUp);
-  await sendScans(probeProducer, probePrelude(warmUp.waybillNo, origin, destination));
-  for (let attempt = 0; attempt < 90 && warmUp.alertedAt === null; attempt++) {
-    if (attempt % 10 === 0) {
-      // Repeats are duplicates (same eventId): the alert comes once the API's consumer is in its group.
-      await sendScans(probeProducer, [probeFailure(warmUp.waybillNo, destination)]);
-      warmUp.producedAt = performance.now();
-    }
-    await sleep(1000);
+  // Warm-up: one probe end to end (the API's alert consumer joins its group at the latest offset, so an alert
+  // published before it joined is never seen). A fresh waybill every 10 s until one alert arrives.
+  let warmUp: Probe | null = null;
+  for (let attempt = 0; attempt < 9 && warmUp?.alertedAt == null; attempt++) {
+    warmUp = { waybillNo: probeWaybill(900_000 + attempt), producedAt: null, alertedAt: null, alertType: null };
+    byWaybill.set(warmUp.waybillNo, warmUp);
+    await sendScans(probeProducer, probePrelude(warmUp.waybillNo, origin, destination));
+    await sendScans(probeProducer, [probeFailure(warmUp.waybillNo, destination)]);
+    warmUp.producedAt = performance.now();
+    for (let waited = 0; waited < 10_000 && warmUp.alertedAt === null; waited += 200) await sleep(200);
   }
-  if (warmUp.alertedAt === null) throw new Error('no alert for the warm-up probe within 90 s: see .run/soak/*.log');
+  if (!warmUp || warmUp.alertedAt === null) throw new Error('no alert for a warm-up probe within 90 s: see .run/soak/*.log');
   log(`warm-up alert after ${round(warmUp.alertedAt - warmUp.producedAt!, 0)} ms (${warmUp.alertType}); load starts`);
 
   const counters = { sent: 0, cycles: 0 };
@@ -557,6 +563,8 @@ async function main(): Promise<void> {
     alertTargetP99Ms: 1000,
     alertLatencyIsLowerBound: missing > 0,
     probes: { sent: measured.length, alerted: alerted.length, missing, alertTypes: countBy(alerted.map((p) => p.alertType!)) },
+    /** Per probe: seconds into the run when its scan was produced, and its alert latency in ms (null: none). */
+    probeLatencies: measured.map((p) => [round((p.producedAt! - started) / 1000), p.alertedAt === null ? null : round(p.alertedAt - p.producedAt!, 0)]),
     rssGrowthMbPerApp: growth,
     meanCpuPercentPerApp: cpuDuringLoad,
     maxLagByGroup: {
@@ -572,6 +580,7 @@ async function main(): Promise<void> {
     durationSeconds: SECONDS,
     drainSeconds,
     sampleSeconds: SAMPLE_MS / 1000,
+    sendIntervalMs: SEND_MS,
     producedEvents: counters.sent,
     dayCycles: counters.cycles + 1,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: round(totalmem() / 2 ** 30, 0), node: process.version, loadAvgAtStart: loadAtStart, loadAvgAtEnd: loadavg().map((l) => round(l, 2)) },
