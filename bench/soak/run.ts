@@ -186,6 +186,9 @@ interface Probe {
   producedAt: number | null;
   alertedAt: number | null;
   alertType: string | null;
+  /** Date.now() at producedAt and alertedAt, to line up with PostgreSQL's timestamps. */
+  producedWall?: number;
+  alertedWall?: number;
 }
 
 const shanghai = (offsetSeconds: number) =>
@@ -421,6 +424,7 @@ async function main(): Promise<void> {
     const probe = data.waybillNo ? byWaybill.get(data.waybillNo) : undefined;
     if (probe && probe.alertedAt === null) {
       probe.alertedAt = performance.now();
+      probe.alertedWall = Date.now();
       probe.alertType = type;
     }
   });
@@ -469,6 +473,7 @@ async function main(): Promise<void> {
       byWaybill.set(probe.waybillNo, probe);
       await sendScans(probeProducer, [probeFailure(probe.waybillNo, destination)]);
       probe.producedAt = performance.now();
+      probe.producedWall = Date.now();
       if (k + lead <= probeCount) await sendScans(probeProducer, probePrelude(probeWaybill(k + lead), origin, destination));
     }
   })();
@@ -540,6 +545,10 @@ async function main(): Promise<void> {
   await Promise.all([producer.disconnect(), probeProducer.disconnect(), admin.disconnect()]);
   await stopAll();
 
+  // Where the time goes, per alerted probe: Kafka → ingest's batch transaction start (outbox.created_at), → the
+  // outbox relay's publish (published_at), → the SSE client. PostgreSQL's now() is its transaction's start.
+  const stages = await probeStages(probes.filter((p) => p.alertedWall !== undefined && p.producedWall !== undefined));
+
   // Figures.
   const measured = probes.filter((p) => p.producedAt !== null);
   const alerted = measured.filter((p) => p.alertedAt !== null);
@@ -574,6 +583,7 @@ async function main(): Promise<void> {
       max: round(latenciesAll.at(-1) ?? NaN, 0),
     },
     probes: { sent: measured.length, alerted: alerted.length, missing, alertTypes: countBy(alerted.map((p) => p.alertType!)) },
+    alertStagesMs: stages,
     /** Per probe: seconds into the run when its scan was produced, and its alert latency in ms (null: none). */
     probeLatencies: measured.map((p) => [round((p.producedAt! - started) / 1000), p.alertedAt === null ? null : round(p.alertedAt - p.producedAt!, 0)]),
     rssGrowthMbPerApp: growth,
@@ -607,6 +617,40 @@ async function main(): Promise<void> {
       `produced ${result.producedRate}/s, ingest ${result.ingestRate}/s; RSS growth ${APPS.map((a) => `${a} ${growth[a]!.growthMb}`).join(', ')} MB`,
   );
   log('wrote bench/results/soak.json');
+}
+
+async function probeStages(alerted: Probe[]): Promise<Record<string, { p50: number | null; p99: number | null }>> {
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ key: string; created: Date; published: Date | null }>(
+      `SELECT message_key AS key, min(created_at) AS created, min(published_at) AS published FROM outbox
+        WHERE topic_role = 'case' AND message_key = ANY($1) GROUP BY message_key`,
+      [alerted.map((p) => p.waybillNo)],
+    );
+    const byKey = new Map(rows.map((row) => [row.key, row]));
+    const toIngest: number[] = [];
+    const toRelay: number[] = [];
+    const toSse: number[] = [];
+    for (const probe of alerted) {
+      const row = byKey.get(probe.waybillNo);
+      if (!row?.published) continue;
+      toIngest.push(row.created.getTime() - probe.producedWall!);
+      toRelay.push(row.published.getTime() - row.created.getTime());
+      toSse.push(probe.alertedWall! - row.published.getTime());
+    }
+    const summary = (values: number[]) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+    };
+    return {
+      kafkaToIngestBatchStart: summary(toIngest),
+      ingestBatchStartToRelayPublish: summary(toRelay),
+      relayPublishToSseClient: summary(toSse),
+    };
+  } finally {
+    await client.end();
+  }
 }
 
 function countBy(values: string[]): Record<string, number> {
