@@ -297,8 +297,10 @@ interface Sample {
   cpuPercent: Record<AppName, number | null>;
   ingestLag: number;
   ingestMaxPartitionLag: number;
-  /** Messages the broker deleted (retention) before ingest had read them, summed over partitions. */
+  /** Messages ingest skipped because the broker had deleted them (retention): committed offsets − messages received. */
   lostToRetention: number;
+  /** Messages deleted right now between ingest's committed offset and the partition's start (about to be skipped). */
+  deletedAheadOfIngest: number;
   deadlinesLag: number;
   notifierLag: number;
   ingestApplied: number;
@@ -329,33 +331,44 @@ function cpuTicks(pid: number | undefined): number | null {
 }
 const TICKS_PER_SECOND = 100;
 
-async function groupLag(admin: Admin, groupId: string, topics: string[]): Promise<{ lag: number; maxPartition: number; lost: number }> {
+async function groupLag(
+  admin: Admin,
+  groupId: string,
+  topics: string[],
+): Promise<{ lag: number; maxPartition: number; lost: number; committed: number }> {
   const committed = await admin.fetchOffsets({ groupId, topics });
   let lag = 0;
   let maxPartition = 0;
   let lost = 0;
+  let committedSum = 0;
   for (const { topic, partitions } of committed) {
     const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p]));
     for (const { partition, offset } of partitions) {
       const end = ends.get(partition);
       if (!end) continue;
       const done = Number(offset) < 0 ? 0 : Number(offset);
+      committedSum += done;
       const behind = Math.max(0, Number(end.high) - done);
       lag += behind;
       maxPartition = Math.max(maxPartition, behind);
       lost += Math.max(0, Number(end.low) - done);
     }
   }
-  return { lag, maxPartition, lost };
+  return { lag, maxPartition, lost, committed: committedSum };
 }
 
-async function appliedEvents(port: number): Promise<number> {
+/** From ingest's /metrics: events applied or rejected, and messages received in batches from the input topics. */
+async function ingestCounters(port: number): Promise<{ applied: number; received: number }> {
   const text = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(3000) }).then((r) => r.text());
-  let total = 0;
+  let applied = 0;
+  let received = 0;
   for (const match of text.matchAll(/^courier_ingest_events_total\{[^}]*outcome="(?:applied|rejected)"[^}]*\} (\d+(?:\.\d+)?)$/gm)) {
-    total += Number(match[1]);
+    applied += Number(match[1]);
   }
-  return total;
+  for (const match of text.matchAll(/^courier_ingest_batch_size_sum\{[^}]*topic="([^"]+)"[^}]*\} (\d+(?:\.\d+)?)$/gm)) {
+    if (INPUT_ROLES.some((role) => match[1] === `${prefix}courier.${role}.v1`)) received += Number(match[2]);
+  }
+  return { applied, received };
 }
 
 // ------------------------------------------------------------------------------------------------ figures
@@ -481,11 +494,11 @@ async function main(): Promise<void> {
   const inputTopics = INPUT_ROLES.map((role) => `${prefix}courier.${role}.v1`);
   let lastCpu = { at: performance.now(), ticks: Object.fromEntries(APPS.map((app) => [app, cpuTicks(pids[app])])) };
   const takeSample = async (): Promise<Sample> => {
-    const [ingest, deadlines, notifier, applied] = await Promise.all([
+    const [ingest, deadlines, notifier, ingestCounts] = await Promise.all([
       groupLag(admin, `${groupPrefix}.ingest`, inputTopics),
       groupLag(admin, `${groupPrefix}.deadlines`, [`${prefix}courier.deadline-intent.v1`]),
       groupLag(admin, `${groupPrefix}.notifier`, [`${prefix}courier.notification-intent.v1`]),
-      appliedEvents(ports.ingest).catch(() => NaN),
+      ingestCounters(ports.ingest).catch(() => ({ applied: NaN, received: NaN })),
     ]);
     const now = performance.now();
     const ticks = Object.fromEntries(APPS.map((app) => [app, cpuTicks(pids[app])]));
@@ -503,10 +516,11 @@ async function main(): Promise<void> {
       cpuPercent,
       ingestLag: ingest.lag,
       ingestMaxPartitionLag: ingest.maxPartition,
-      lostToRetention: ingest.lost,
+      lostToRetention: Number.isFinite(ingestCounts.received) ? Math.max(0, ingest.committed - ingestCounts.received) : NaN,
+      deletedAheadOfIngest: ingest.lost,
       deadlinesLag: deadlines.lag,
       notifierLag: notifier.lag,
-      ingestApplied: applied,
+      ingestApplied: ingestCounts.applied,
       produced: counters.sent,
       probesPending: probes.filter((p) => p.alertedAt === null).length,
     };
@@ -594,7 +608,7 @@ async function main(): Promise<void> {
       notifier: Math.max(...samples.map((s) => s.notifierLag)),
     },
     finalLag: drained ? { ingest: drained.ingestLag, deadlines: drained.deadlinesLag, notifier: drained.notifierLag } : null,
-    lostToRetention: Math.max(...samples.map((s) => s.lostToRetention)),
+    lostToRetention: Math.max(0, ...samples.map((s) => s.lostToRetention).filter(Number.isFinite)),
     requestedRate: RATE,
     producedRate: round(counters.sent / loadSeconds, 0),
     ingestRate: round(appliedDuringLoad, 0),
