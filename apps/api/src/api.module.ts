@@ -18,6 +18,8 @@ import { CommandPublisher } from './commands/command-publisher.js';
 import { DashboardController } from './dashboard/dashboard.controller.js';
 import { EvidenceController } from './evidence/evidence.controller.js';
 import { LiabilityController } from './liability/liability.controller.js';
+import { QueueBoardController } from './ops-queues/queue-board.controller.js';
+import { QueueBoard } from './ops-queues/queue-board.js';
 import { SummaryController } from './summary/summary.controller.js';
 import { SummaryService } from './summary/summary.service.js';
 
@@ -39,6 +41,7 @@ import { SummaryService } from './summary/summary.service.js';
     EvidenceController,
     LiabilityController,
     AlertsController,
+    QueueBoardController,
   ],
   providers: [
     { provide: UsersService, inject: [DataSource], useFactory: (dataSource: DataSource) => new UsersService(dataSource) },
@@ -49,6 +52,7 @@ import { SummaryService } from './summary/summary.service.js';
     CasesRepository,
     CommandPublisher,
     AlertFeed,
+    QueueBoard,
   ],
 })
 export class ApiModule {}

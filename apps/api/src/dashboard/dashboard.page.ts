@@ -3,7 +3,7 @@
  * sign-in (a token kept in sessionStorage, sent as a bearer header) it shows
  *   - OPS / HQ: the network view over /api/ops/summary — lag per group and partition, events/s, DLQ with the
  *     latest reasons, pending timers, overdue by rule, class, site and liable party, a 24 h trend, the most
- *     urgent open cases and the latest alerts;
+ *     urgent open cases and the latest alerts; for OPS, a link to the BullMQ board of the deadline timers;
  *   - branch / hub staff: their site's open cases by due time and their alerts;
  * and a case's detail (timeline, deadlines, liability, notifications, evidence) when a row is clicked.
  * Alerts arrive live over /api/alerts/stream, read with fetch so that the token travels in a header.
@@ -47,7 +47,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 </section>
 
 <main id="ops-view" class="hidden">
- <section><h2>Pipeline</h2><div class="figures">
+ <section><h2>Pipeline <small id="queues-link" class="hidden"><a href="ops/queues/" target="_blank" rel="noopener">deadline timers (BullMQ board) ↗</a></small></h2><div class="figures">
    <div>events/s in<br><span class="big" id="eps-in">–</span></div>
    <div>events/s ingested<br><span class="big" id="eps-ingested">–</span></div>
    <div>consumer lag<br><span class="big" id="lag-total">–</span></div>
@@ -228,12 +228,20 @@ async function signIn(token) {
   $('view-name').textContent = me.scope === 'ALL' ? '— operations' : '— ' + me.siteCode;
   $('site-code').textContent = me.siteCode || '';
   show(me.scope === 'ALL' ? 'ops-view' : 'site-view');
+  // The BullMQ board is for ops only; a browser reaches it with a cookie set here (it cannot send the header).
+  if (me.role === 'OPS') {
+    const board = await fetch('api/ops/queues/session', { method: 'POST', headers: { Authorization: 'Bearer ' + token } });
+    $('queues-link').classList.toggle('hidden', !board.ok);
+  }
   await refresh();
   refreshTimer = setInterval(refresh, 3000);
   streamAlerts();
 }
 
 function signOut(message) {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (me && me.role === 'OPS' && token) fetch('api/ops/queues/session', { method: 'DELETE', headers: { Authorization: 'Bearer ' + token } }).catch(() => {});
+  $('queues-link').classList.add('hidden');
   me = null;
   sessionStorage.removeItem(TOKEN_KEY);
   clearInterval(refreshTimer);
