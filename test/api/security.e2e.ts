@@ -202,7 +202,8 @@ describe('staff API: authentication, scope, input handling (real PostgreSQL)', (
   });
 
   it("answers 403 or 404 on every route aimed at another branch's case, and acts on nothing", async () => {
-    const before = await query<{ n: number }>(`SELECT count(*)::int AS n FROM case_evidence`);
+    const written = `SELECT ((SELECT count(*) FROM case_evidence) + (SELECT count(*) FROM outbox))::int AS n`;
+    const before = await query<{ n: number }>(written);
     for (const [route, { path, body }] of Object.entries(callsOnForeignCase())) {
       if (['GET /api/me', 'GET /api/alerts/stream', 'GET /api/alerts/recent', 'GET /api/cases', 'DELETE /api/ops/queues/session'].includes(route)) continue;
       const response = await call(api, route.split(' ')[0]!, path, tokens.shb001, body);
@@ -214,7 +215,7 @@ describe('staff API: authentication, scope, input handling (real PostgreSQL)', (
     const list = await call<{ items: unknown[] }>(api, 'GET', `/api/cases?waybillNo=${foreign.waybillNo}`, tokens.shb001);
     expect(list.status).toBe(200);
     expect(list.body.items).toEqual([]);
-    const after = await query<{ n: number }>(`SELECT count(*)::int AS n FROM case_evidence`);
+    const after = await query<{ n: number }>(written);
     expect(after[0]!.n).toBe(before[0]!.n);
   });
 

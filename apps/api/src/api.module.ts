@@ -17,6 +17,8 @@ import { CaseCommandsController } from './commands/case-commands.controller.js';
 import { CommandPublisher } from './commands/command-publisher.js';
 import { DashboardController } from './dashboard/dashboard.controller.js';
 import { EvidenceController } from './evidence/evidence.controller.js';
+import { EvidenceRepository } from './evidence/evidence.repository.js';
+import { UploadEvidenceUseCase } from './evidence/usecases/upload-evidence/upload-evidence.usecase.js';
 import { LiabilityController } from './liability/liability.controller.js';
 import { QueueBoardController } from './ops-queues/queue-board.controller.js';
 import { QueueBoard } from './ops-queues/queue-board.js';
@@ -50,6 +52,8 @@ import { SummaryService } from './summary/summary.service.js';
     ApiMetrics,
     SummaryService,
     CasesRepository,
+    EvidenceRepository,
+    UploadEvidenceUseCase,
     CommandPublisher,
     AlertFeed,
     QueueBoard,

@@ -183,7 +183,7 @@ export class SummaryService implements OnApplicationShutdown {
       const prefix = this.env.KAFKA_GROUP_PREFIX;
       const t = this.topics;
       const partitions = [
-        ...(await consumerLag(this.admin, `${prefix}.ingest`, [t.scan, t.exception, t.reply, t.action])),
+        ...(await consumerLag(this.admin, `${prefix}.ingest`, [t.scan, t.exception, t.reply, t.action, t.hqReview, t.evidence])),
         ...(await consumerLag(this.admin, `${prefix}.deadlines`, [t.deadlineIntent])),
         ...(await consumerLag(this.admin, `${prefix}.notifier`, [t.notificationIntent])),
       ];
