@@ -59,8 +59,8 @@ export const DASHBOARD_HTML = `<!doctype html>
  <section class="wide"><h2>Last 24 h of event time <small>bars: cases opened · line: deadlines missed</small></h2><div id="trend"></div></section>
  <section><h2>Open cases by class</h2><table id="cases"></table></section>
  <section><h2>Overdue by rule</h2><table id="overdue"></table></section>
- <section><h2>Overdue open cases by class</h2><table id="overdue-class"></table></section>
- <section><h2>Missed deadlines by site</h2><table id="overdue-site"></table></section>
+ <section><h2>Overdue by class</h2><table id="overdue-class"></table></section>
+ <section><h2>Overdue by liable site <small>(missed deadlines)</small></h2><table id="overdue-site"></table></section>
  <section><h2>Liability in force by party</h2><table id="liability"></table></section>
  <section><h2>Notifications</h2><table id="notifications"></table></section>
  <section><h2>Latest DLQ reasons</h2><table id="dlqlatest"></table></section>
@@ -138,7 +138,7 @@ async function refreshOps() {
   table('lag', ['group / topic', 'per partition', 'lag'], [...lagByTopic].map(([key, row]) => [key, row.partitions.join('  '), row.lag]));
   table('cases', ['class', 'open', 'total'], s.casesByClass.map((c) => [c.caseClass, c.open, c.total]));
   table('overdue', ['rule', 'missed', 'retracted'], s.overdueByRule.map((o) => [o.rule, o.missed, o.retracted]));
-  table('overdue-class', ['class', 'overdue'], s.overdueByClass.map((o) => [o.caseClass, o.overdue]));
+  table('overdue-class', ['class', 'missed', 'open cases overdue'], s.overdueByClass.map((o) => [o.caseClass, o.missed, o.openOverdue]));
   table('overdue-site', ['site', 'missed'], s.overdueBySite.map((o) => [o.siteCode, o.missed]));
   table('liability', ['party', 'records'], s.liabilityByParty.map((l) => [l.party, l.records]));
   table('notifications', ['channel', 'status', 'count'], s.notificationsByStatus.map((n) => [n.channel, n.status, n.count]));
