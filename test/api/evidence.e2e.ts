@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { query, resetDatabase, TEST_DATABASE_URL } from '../support/database.js';
 import { localTime, message, pickup, registration, scan, waybillNo } from '../support/events.js';
 import { produce, uniquePrefix } from '../support/kafka.js';
-import { eventually, freePort, startApp, stopApp, type RunningApp } from '../support/processes.js';
-import { call, startApi, tokenFor, type RunningApi } from './support.js';
+import { eventually, freePort, sleep, startApp, stopApp, type RunningApp } from '../support/processes.js';
+import { alertsReady, call, openAlertStream, startApi, tokenFor, type AlertStream, type RunningApi } from './support.js';
 
 interface CaseRow {
   case_id: string;
@@ -17,7 +17,7 @@ interface CaseRow {
  * Evidence uploaded through the API reaches the rule engine: stored (hash, immutable) together with an outbox
  * message that the pipeline's relay publishes to `courier.evidence.v1`, which the real ingest process applies. A
  * WEIGHT_MISMATCH change the origin branch approved through the API becomes APPLIED once the photo of the true weight
- * is uploaded (rules §5, §7), with the upload in the case's timeline.
+ * is uploaded (rules §5, §7), with the upload in the case's timeline; the branch's staff get "reply received" live.
  */
 describe('evidence upload → engine (API in process, ingest as a process; real Kafka and PostgreSQL)', () => {
   const prefix = uniquePrefix('apiev');
@@ -63,6 +63,11 @@ describe('evidence upload → engine (API in process, ingest as a process; real 
     const opened = await eventually(caseRow, 30_000);
     expect(opened.change).toMatchObject({ status: 'REQUESTED', blockedBy: ['OB_APPLY_PAYMENT_CHANGE', 'PHOTO_OF_TRUE_WEIGHT'] });
 
+    // Staff of the delivering branch watch their live alerts, fed by the case messages the pipeline publishes.
+    await alertsReady(api);
+    const alerts: AlertStream = await openAlertStream(api, dbToken);
+    await eventually(async () => alerts.events.some((e) => e.type === 'ready'), 5_000);
+
     // The origin branch approves the change through the API: still waiting for the photo.
     const approved = await call(api, 'POST', `/api/cases/${opened.case_no}/reply`, obToken, { instruction: 'APPLY_PAYMENT_CHANGE' });
     expect(approved.status).toBe(202);
@@ -71,6 +76,8 @@ describe('evidence upload → engine (API in process, ingest as a process; real 
       return row?.state === 'INSTRUCTED' ? row : null;
     }, 30_000);
     expect(instructed.change).toMatchObject({ status: 'REQUESTED', blockedBy: ['PHOTO_OF_TRUE_WEIGHT'] });
+    const replyAlert = await eventually(async () => alerts.events.find((e) => e.type === 'case.reply'), 20_000);
+    expect(replyAlert.data).toMatchObject({ caseNo: opened.case_no, waybillNo: waybill, sites: expect.arrayContaining(['SHB001', 'SHB002']) });
 
     // The delivering branch uploads the photo of the scale.
     const photo = Buffer.from('\x89PNG\r\n\x1a\n the scale shows 4.5 kg');
@@ -111,6 +118,11 @@ describe('evidence upload → engine (API in process, ingest as a process; real 
     expect(again.body).toMatchObject({ evidenceId: upload.body.evidenceId, duplicate: true });
     const outbox = await query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE topic_role = 'evidence'`);
     expect(outbox[0]!.n).toBe(1);
+    // The change into IN_ACTION after the photo is no second "reply received" (once its case message is out, and read).
+    await eventually(async () => (await query<{ n: number }>(`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`))[0]!.n === 0, 10_000);
+    await sleep(1_500);
+    expect(alerts.events.filter((e) => e.type === 'case.reply')).toHaveLength(1);
+    alerts.close();
   }, 90_000);
 
   it('refuses letter details on anything but a LETTER, naming the field', async () => {

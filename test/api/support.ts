@@ -187,3 +187,40 @@ export async function call<T = Record<string, unknown>>(
   }
   return { status: response.status, body: parsed as T, headers: response.headers };
 }
+
+export interface AlertStream {
+  events: { type: string; data: Record<string, unknown> }[];
+  close(): void;
+}
+
+/** Opens `GET /api/alerts/stream` as this user and collects the Server-Sent Events it receives. */
+export async function openAlertStream(api: RunningApi, token: string): Promise<AlertStream> {
+  const controller = new AbortController();
+  const response = await fetch(`${api.url}/api/alerts/stream`, { headers: { Authorization: `Bearer ${token}` }, signal: controller.signal });
+  if (response.status !== 200 || !response.headers.get('content-type')?.includes('text/event-stream')) {
+    throw new Error(`alert stream: HTTP ${response.status} ${response.headers.get('content-type')}`);
+  }
+  const events: AlertStream['events'] = [];
+  void (async () => {
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += value;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const type = /^event: ?(.*)$/m.exec(block)?.[1] ?? 'message';
+          const data = block.split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trim()).join('\n');
+          events.push({ type, data: JSON.parse(data) as Record<string, unknown> });
+        }
+      }
+    } catch {
+      // aborted by close()
+    }
+  })();
+  return { events, close: () => controller.abort() };
+}
