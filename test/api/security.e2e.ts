@@ -219,6 +219,32 @@ describe('staff API: authentication, scope, input handling (real PostgreSQL)', (
     expect(after[0]!.n).toBe(before[0]!.n);
   });
 
+  it('lets every registering site see the case (rules §6), not only the first to register', async () => {
+    // A missent item: the hub registered first, then the branch it reached by mistake (SHB003) registered too.
+    await withDb((client) =>
+      seedCase(client, { n: 5, caseClass: 'WRONG_ROUTING', reasonCode: 'MISSENT', originBranch: 'HZB002', deliveringBranch: 'HZB001', reportedBySite: 'SHH01', registeredBy: ['SHH01', 'SHB003'] }),
+    );
+    const rb = await tokenFor('branch-shb003', 'BRANCH_STAFF', 'SHB003');
+    const seen = await call<{ items: { caseNo: string }[] }>(api, 'GET', '/api/cases', rb);
+    expect(seen.body.items.map((c) => c.caseNo)).toEqual(['PI-202611-0000005']);
+    expect((await call(api, 'GET', '/api/cases/PI-202611-0000005', rb)).status).toBe(200);
+    expect((await call(api, 'GET', '/api/cases/PI-202611-0000005', tokens.shb001)).status).toBe(404);
+    const bySite = await call<{ items: { caseNo: string }[] }>(api, 'GET', '/api/cases?site=SHB003', tokens.hq);
+    expect(bySite.body.items.map((c) => c.caseNo)).toEqual(['PI-202611-0000005']);
+    // The match can use its index (on a table this small the planner only does when told not to scan it).
+    const plan = await withDb(async (client) => {
+      await client.query('BEGIN');
+      await client.query('SET LOCAL enable_seqscan = off');
+      const explained = await client.query(
+        `EXPLAIN SELECT case_id FROM problem_case c WHERE jsonb_path_query_array(c.snapshot, '$.data.registrations[*].site') @> jsonb_build_array('SHB003'::text)`,
+      );
+      await client.query('ROLLBACK');
+      return explained.rows.map((row: Record<string, string>) => row['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toMatch(/problem_case_registering_sites/);
+    await withDb((client) => client.query(`DELETE FROM problem_case WHERE case_no = 'PI-202611-0000005'`));
+  });
+
   it('scopes branch staff to cases where their branch is OB, DB or registering site, hub staff to their hub, HQ and ops to all', async () => {
     const ids = async (token: string) =>
       (await call<{ items: { caseNo: string }[] }>(api, 'GET', '/api/cases?limit=200', token)).body.items.map((c) => c.caseNo).sort();

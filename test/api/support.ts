@@ -66,6 +66,8 @@ export interface CaseSeed {
   nextDueAt?: string | null;
   /** Liabilities in force, as the engine's flags keep them. */
   overdue?: { rule: string; party: string; siteCode: string | null }[];
+  /** Sites of the case's registrations (default: one, by the delivering branch). */
+  registeredBy?: string[];
 }
 
 /** Inserts a problem case as the ingest service would have written it (only the columns and snapshot parts the API reads). */
@@ -80,16 +82,14 @@ export async function seedCase(client: pg.Client, seed: CaseSeed): Promise<Seede
     caseNo,
     flags: { overdue, escalationLevel: 0, noReply: false, underHqReview: false, favourableToDb: false, wrongTarget: false },
     data: {
-      registrations: [
-        {
-          eventId: `reg-${seed.n}`,
-          at: '2026-11-20T07:00:00.000Z',
-          site: seed.deliveringBranch ?? 'SHB001',
-          channel: 'PHONE_FALLBACK',
-          phone: { contactName: '张伟明', phone: '13812345678', calledAt: '2026-11-20T06:50:00.000Z' },
-          evidence: [{ kind: 'PHOTO', uri: 's3://evidence/photo.jpg', sha256: 'a'.repeat(64) }],
-        },
-      ],
+      registrations: (seed.registeredBy ?? [seed.deliveringBranch ?? 'SHB001']).map((site, i) => ({
+        eventId: `reg-${seed.n}${i ? `-${i}` : ''}`,
+        at: '2026-11-20T07:00:00.000Z',
+        site,
+        channel: 'PHONE_FALLBACK',
+        phone: { contactName: '张伟明', phone: '13812345678', calledAt: '2026-11-20T06:50:00.000Z' },
+        evidence: [{ kind: 'PHOTO', uri: 's3://evidence/photo.jpg', sha256: 'a'.repeat(64) }],
+      })),
       replies: [],
       actions: [],
       attempts: [],
