@@ -308,12 +308,33 @@ describe('staff API: authentication, scope, input handling (real PostgreSQL)', (
     expect(await query<{ n: number }>(`SELECT count(*)::int AS n FROM problem_case`)).toEqual(total);
   });
 
-  it('answers 413 to bodies over 64 KiB (declared or chunked) and 400s that name the field to bad ones', async () => {
+  it('answers 413 to bodies over 64 KiB, 8 MiB for evidence (declared or chunked), and 400s that name the field to bad ones', async () => {
     const path = `/api/cases/${own.caseNo}/reply`;
     const big = JSON.stringify({ instruction: 'REDELIVER_NEW_ADDRESS', newAddress: 'x'.repeat(70 * 1024) });
     expect((await call(api, 'POST', path, tokens.shb002, big)).status).toBe(413);
-    const evidence = JSON.stringify({ kind: 'PHOTO', contentBase64: Buffer.alloc(60 * 1024).toString('base64') });
-    expect((await call(api, 'POST', `/api/cases/${own.caseNo}/evidence`, tokens.shb001, evidence)).status).toBe(413);
+    // Evidence uploads carry a file: up to 8 MiB of request. A photo of a megabyte is fine, more than 8 MiB is not.
+    const evidencePath = `/api/cases/${own.caseNo}/evidence`;
+    const photo = { kind: 'PHOTO', contentBase64: Buffer.alloc(1024 * 1024, 7).toString('base64'), mediaType: 'image/jpeg' };
+    expect((await call<{ sizeBytes: number }>(api, 'POST', evidencePath, tokens.shb001, photo)).body).toMatchObject({ sizeBytes: 1024 * 1024 });
+    const huge = await call<{ message: string }>(api, 'POST', evidencePath, tokens.shb001, { kind: 'PHOTO', contentBase64: Buffer.alloc(6.5 * 1024 * 1024).toString('base64') });
+    expect(huge.status).toBe(413);
+    expect(huge.body.message).toContain('8 MiB');
+    const hugeChunked = await fetch(`${api.url}${evidencePath}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${tokens.shb001}`, 'Content-Type': 'application/json' },
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(Buffer.from('{"kind":"PHOTO","contentBase64":"'));
+          for (let i = 0; i < 9; i++) controller.enqueue(Buffer.alloc(1024 * 1024, 0x41));
+          controller.enqueue(Buffer.from('"}'));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(hugeChunked.status).toBe(413);
+    // The larger limit is the evidence upload's only: the same size elsewhere is refused.
+    expect((await call(api, 'POST', `/api/cases/${own.caseNo}/resolve`, tokens.ops, { reason: 'x'.repeat(1024 * 1024) })).status).toBe(413);
 
     const chunks = [Buffer.from('{"instruction":"DELIVER","newAddress":"'), Buffer.alloc(80 * 1024, 0x61), Buffer.from('"}')];
     const chunked = await fetch(`${api.url}${path}`, {

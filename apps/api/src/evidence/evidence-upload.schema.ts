@@ -16,7 +16,7 @@ export const evidenceUploadSchema = z
       .string({ error: (issue) => (issue.input === undefined ? 'required' : 'must be a string') })
       .min(1, 'must not be empty')
       .regex(BASE64, 'must be standard base64')
-      .describe('the file, base64-encoded (the whole request is limited to 64 KiB)'),
+      .describe('the file, base64-encoded (the whole request is limited to 8 MiB)'),
     sha256: z
       .string()
       .regex(/^[0-9a-fA-F]{64}$/, 'must be a SHA-256 hex digest')
