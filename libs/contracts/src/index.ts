@@ -54,6 +54,8 @@ export {
   MAX_PAYLOAD_BYTES,
   parseInputMessage,
   parseHqReviewMessage,
+  parseEvidenceMessage,
+  type EvidenceParseResult,
   type HqReviewParseResult,
   type ParseResult,
   type RawInputMessage,
@@ -80,3 +82,11 @@ export {
   hqReviewMessageSchema,
   type HqReviewMessage,
 } from './hq-review.js';
+export {
+  EVIDENCE_TOPIC,
+  EVIDENCE_KINDS,
+  codLetterDetailsSchema,
+  evidenceMessageSchema,
+  type EvidenceKind,
+  type EvidenceMessage,
+} from './evidence.js';
