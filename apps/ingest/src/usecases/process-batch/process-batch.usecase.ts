@@ -1,15 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { KafkaMessage } from 'kafkajs';
-import { parseHqReviewMessage, parseInputMessage, toDlqRecord } from '#contracts';
-import { decide, hqReviewEngineInput, type EngineInput, type Effect, type Policy, type WaybillState } from '#domain';
+import { parseEvidenceMessage, parseHqReviewMessage, parseInputMessage, toDlqRecord } from '#contracts';
+import { decide, evidenceEngineInput, hqReviewEngineInput, type EngineInput, type Effect, type Policy, type WaybillState } from '#domain';
 import { CLOCK, POLICY, type Clock } from '#config';
 import { DecisionRepository, StaleStateError, StreamProgressRepository, WaybillStateCache, type OutboxEntry } from '#persistence';
 import type { KafkaBatch } from '#messaging';
 import { IngestMetrics } from '../../ingest.metrics.js';
 
-/** The four input topics of events.md, plus HQ's review commands (published by the API). */
-export type InputKind = 'scan' | 'exception' | 'reply' | 'action' | 'hqReview';
+/** The four input topics of events.md, plus HQ's review commands and stored evidence (published by the API). */
+export type InputKind = 'scan' | 'exception' | 'reply' | 'action' | 'hqReview' | 'evidence';
 
 type Parsed = { ok: true; waybillNo: string; occurredAt: string; input: EngineInput } | { ok: false; reason: string; field?: string };
 
@@ -19,6 +19,12 @@ function parse(kind: InputKind, key: string | null, value: Buffer | null, now: D
     if (!result.ok) return result;
     const { message } = result;
     return { ok: true, waybillNo: message.waybillNo, occurredAt: message.occurredAt, input: hqReviewEngineInput(message) };
+  }
+  if (kind === 'evidence') {
+    const result = parseEvidenceMessage({ key, value, now });
+    if (!result.ok) return result;
+    const { message } = result;
+    return { ok: true, waybillNo: message.waybillNo, occurredAt: message.occurredAt, input: evidenceEngineInput(message) };
   }
   const result = parseInputMessage({ kind, key, value, now });
   if (!result.ok) return result;
@@ -165,23 +171,23 @@ export class ProcessBatchUseCase {
       highWatermark: BigInt(batch.highWatermark),
       maxEventTime: latestEventTime > 0 ? new Date(latestEventTime) : null,
     });
+    // The DLQ record of events.md: original key, value (base64), headers, topic, partition, offset, reason. Its
+    // `key` and `reason` are the storable forms (a key with a NUL byte would fail the transaction every time).
+    const dlqRecords = rejected.map(({ message, reason, field }) =>
+      toDlqRecord({ ...message, topic: batch.topic, partition: batch.partition, reason, field, rejectedAt: now }),
+    );
     await StreamProgressRepository.insertDlq(
       manager,
-      rejected.map(({ message, reason, field }) => ({
+      dlqRecords.map((record, i) => ({
         topic: batch.topic,
         partition: batch.partition,
-        offset: message.offset,
-        key: message.key?.toString() ?? null,
-        reason,
-        field,
+        offset: rejected[i]!.message.offset,
+        key: record.key,
+        reason: record.reason,
+        field: record.field,
       })),
     );
-    // The DLQ record of events.md: original key, value (base64), headers, topic, partition, offset, reason.
-    const dlqMessages: OutboxEntry[] = rejected.map(({ message, reason, field }) => ({
-      topicRole: 'dlq',
-      key: message.key?.toString() ?? '',
-      payload: toDlqRecord({ ...message, topic: batch.topic, partition: batch.partition, reason, field, rejectedAt: now }),
-    }));
+    const dlqMessages: OutboxEntry[] = dlqRecords.map((record) => ({ topicRole: 'dlq', key: record.key ?? '', payload: record }));
     // Last before COMMIT: it takes the month's case-number lock when the batch opens a case.
     const summary = await DecisionRepository.persist(manager, {
       states: changed,
