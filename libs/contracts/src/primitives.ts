@@ -89,8 +89,10 @@ export const timestampSchema = z
 export const eventTimeSchema = timestampSchema.superRefine((value, ctx) => {
   // Any year from 2001 on is past the floor whatever the offset: only older ones need the exact comparison.
   if (value.slice(0, 4) > '2000') return;
-  const time = Date.parse(value); // NaN when the timestamp itself is invalid (reported by timestampSchema)
-  if (time < MIN_EVENT_TIME_MS) {
+  // An invalid timestamp is reported once, by timestampSchema (Date.parse would read 1900-02-29 as 1 March).
+  const match = ISO_WITH_OFFSET.exec(value);
+  if (!match || !isRealInstant(match, value)) return;
+  if (Date.parse(value) < MIN_EVENT_TIME_MS) {
     ctx.addIssue({ code: 'custom', message: `${value} is before ${MIN_EVENT_TIME}: a device clock that was never set, not a time of this network` });
   }
 });
