@@ -182,7 +182,7 @@ async function measurePipeline(prefix: string, total: number, policyFile: string
       postgres: Math.round((postgres * 1e6) / total),
     };
   }
-  return { rate: total / ((done - first) / 1000), profile: profile.length ? 'bench/results/profiles' : 'none (BENCH_PROFILE=1)', cpuMicrosPerEvent };
+  return { rate: total / ((done - first) / 1000), profile: profile.length ? 'bench/results/profiles' : 'not taken (BENCH_PROFILE=1 takes one)', cpuMicrosPerEvent };
 }
 
 /** (c) naive: stock Nest Kafka transport, one message at a time, TypeORM save() per row. */
