@@ -5,15 +5,16 @@
 //  2. reconcile: 1M pending rows in PostgreSQL, Redis flushed: the product's reconciler re-arms them all
 //               vs. a reconciler that asks BullMQ for each job and adds the missing ones (on the sample).
 //  3. fire:     20k complaint cases built through the engine, their C1 deadline due in the same second, judged by
-//               the real DeadlineWorker (batched judgements) vs. a plain worker judging one timer per transaction
-//               (BENCH_BASELINE_FIRE cases, concurrency 16).
+//               the real DeadlineWorker (bulk sweeps) vs. a plain BullMQ worker judging one timer per transaction
+//               (BENCH_BASELINE_FIRE cases, concurrency 16). Lateness: due time → commit of the judgement; also
+//               due time → the timer job taken up, and the engine's firedAt (missed_at).
 //
 // Writes bench/results/deadlines.json. Uses Redis db 6 and the database courier_bench_deadlines, and leaves
 // both empty / dropped. Sizes: BENCH_ARM_JOBS, BENCH_FIRE_JOBS, BENCH_BASELINE_SAMPLE, BENCH_BASELINE_FIRE;
 // BENCH_CONCURRENCY is the worker's DEADLINE_CONCURRENCY.
 import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
@@ -199,7 +200,7 @@ async function seedDueTogether(dataSource: DataSource, count: number, tag: strin
   const t0 = performance.now();
   await seedComplaintCases(dataSource, policy, { count: calibration, c1DueMs: Date.now() + 7_200_000, tag: `${tag}K` });
   const msPerCase = (performance.now() - t0) / calibration;
-  const dueMs = Math.ceil((Date.now() + count * msPerCase * 1.3 + 10_000) / 1000) * 1000;
+  const dueMs = Math.ceil((Date.now() + count * msPerCase * 1.5 + 20_000) / 1000) * 1000;
   const t1 = performance.now();
   const ids = await seedComplaintCases(dataSource, policy, { count, c1DueMs: dueMs, tag });
   log(`fire: ${count} complaint cases built through the engine in ${((performance.now() - t1) / 1000).toFixed(1)} s; C1 due in ${((dueMs - Date.now()) / 1000).toFixed(1)} s`);
@@ -219,7 +220,7 @@ async function waitForJudgements(dataSource: DataSource, ids: string[], dueMs: n
 /** Percentiles of `at(id) - dueMs` over the ids (ms); ids without a time are counted as missing. */
 function lateBy(ids: string[], dueMs: number, at: (id: string) => number | undefined) {
   const late = ids.map(at).filter((t): t is number => t !== undefined).map((t) => t - dueMs);
-  return { ...percentiles(late), missing: ids.length - late.length };
+  return { first: round(Math.min(...late)), ...percentiles(late), missing: ids.length - late.length };
 }
 
 /** `missed_at` less the due time: the engine's `firedAt`, stamped when the judging transaction began. */
@@ -284,6 +285,7 @@ async function benchFire(redis: Redis, dataSource: DataSource, scheduler: BullMq
   const product = {
     jobs: FIRE_JOBS,
     concurrency: CONCURRENCY,
+    loadAverage1mAfter: round(loadavg()[0]!, 1),
     lateness: 'from the due time to the commit of the transaction that judged the deadline (overdue, liability, escalation, alert intents)',
     late: lateBy(ids, dueMs, (id) => judgements.committedAt.get(id)),
     pickupLateness: 'from the due time to the worker taking up the timer job (the sweeps judge most deadlines before their own jobs run)',
@@ -339,6 +341,7 @@ async function benchFire(redis: Redis, dataSource: DataSource, scheduler: BullMq
 
 // ------------------------------------------------------------------------------------------------- main
 
+const loadAtStart = loadavg()[0]!;
 const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
 const policyOfRedis = ((await redis.config('GET', 'maxmemory-policy')) as string[])[1];
 await freshDatabase();
@@ -346,7 +349,7 @@ const dataSource = new DataSource(dataSourceOptions(DATABASE_URL, 10));
 await dataSource.initialize();
 const scheduler = BullMqDeadlineScheduler.create(redis, () => Date.now());
 try {
-  log(`${ARM_JOBS} timers to arm and reconcile, ${FIRE_JOBS} to fire together; Redis ${REDIS_URL}, ${DATABASE_URL}`);
+  log(`${ARM_JOBS} timers to arm and reconcile, ${FIRE_JOBS} to fire together; Redis ${REDIS_URL}, ${DATABASE_URL}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const arm = await benchArm(redis, scheduler);
   const reconcile = await benchReconcile(redis, dataSource, scheduler);
   const fire = await benchFire(redis, dataSource, scheduler);
@@ -375,6 +378,8 @@ try {
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? 'unknown',
       memoryGiB: round(totalmem() / 2 ** 30, 1),
+      // The machine is shared: its 1-minute load average (runnable processes per 2 cores) when the run began.
+      loadAverage1mAtStart: round(loadAtStart, 1),
       node: process.version,
       redis: (await redis.info('server')).match(/redis_version:(\S+)/)?.[1],
       redisMaxmemoryPolicy: policyOfRedis,

@@ -9,7 +9,7 @@ import { DeadlinesMetrics } from './deadlines.metrics.js';
 import { REDIS } from './redis.provider.js';
 
 /** Due deadlines claimed and judged per sweep transaction. */
-const SWEEP_LIMIT = 1000;
+const SWEEP_LIMIT = 500;
 /** Sweep transactions open at once: one being written by PostgreSQL while the engine judges the next. */
 const SWEEPS_IN_FLIGHT = 2;
 /** Deadlines per transaction when judging named ones. */

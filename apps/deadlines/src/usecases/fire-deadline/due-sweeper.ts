@@ -79,7 +79,12 @@ export class DueSweeper {
           for (const waiter of batch) waiter.reject(error);
           continue;
         }
-        if (due.size > 0) await this.judgeDue(due);
+        try {
+          if (due.size > 0) await this.judgeDue(due);
+        } catch (error) {
+          // Not expected (failed judgements are caught below): still, no job may be left waiting.
+          for (const waiters of due.values()) for (const waiter of waiters) waiter.reject(error);
+        }
       }
     } finally {
       this.running = false;
