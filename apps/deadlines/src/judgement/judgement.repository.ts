@@ -22,17 +22,20 @@ export interface JudgementsToPersist {
 }
 
 const PENDING = 'PENDING';
+/** Waybill states per UPDATE (three parameters each; PostgreSQL takes at most 65 535). */
+const STATES_PER_STATEMENT = 1000;
 
 /**
  * PostgreSQL side of judging due deadlines in bulk: the claim (which waybills this transaction judges) and the
  * writes of the outcome, one statement per table, each with a single JSON document as its parameter.
  *
  * The writes are those `DecisionRepository.persist` makes for any engine decision (same tables, columns,
- * deterministic ids and outbox messages), specialised for the timer path: the ingest service owns that
- * repository and tunes it for its event batches; this one is tuned for thousands of timers due at once —
- * one JSON text per statement instead of one `jsonb[]` array per column (which the pg driver escapes
- * character by character and PostgreSQL parses element by element), and only the timeline entries the
- * judgement added instead of every entry of every touched case.
+ * deterministic ids and outbox messages — test/deadlines/judgement-writes.e2e.ts compares the two), specialised
+ * for the timer path: the ingest service owns that repository and tunes it for its event batches; this one is
+ * tuned for thousands of timers due at once. No `jsonb[]` array parameters (the pg driver escapes them
+ * character by character: ~0.5 ms of Node CPU per waybill state): one JSON document per statement for the
+ * small rows, one parameter per waybill state, the cases' rows derived in SQL from the states just written,
+ * and only the timeline entries the judgement added instead of every entry of every touched case.
  */
 export class JudgementRepository {
   /**
@@ -91,13 +94,18 @@ export class JudgementRepository {
     const dirty = dirtyCaseIds(effects);
     const cases = [...dirty].map((id) => caseById.get(id)).filter((c): c is ProblemCase => Boolean(c));
 
-    await write(
-      manager,
-      `UPDATE waybill_state w SET state = s.state, version = s.version, updated_at = now()
-       FROM jsonb_to_recordset($1::jsonb) AS s(waybill_no text, state jsonb, version int)
-       WHERE w.waybill_no = s.waybill_no`,
-      states.map((s) => ({ waybill_no: s.waybillNo, state: s, version: s.version })),
-    );
+    // The states are the bulk of what is written (~5 KB of JSON each): one parameter per state lets PostgreSQL
+    // parse each on its own, which costs it about a third less than one document holding them all.
+    for (let i = 0; i < states.length; i += STATES_PER_STATEMENT) {
+      const chunk = states.slice(i, i + STATES_PER_STATEMENT);
+      const rows = chunk.map((_, j) => `($${3 * j + 1}::text, $${3 * j + 2}::jsonb, $${3 * j + 3}::int)`);
+      await manager.query(
+        `UPDATE waybill_state w SET state = s.state, version = s.version, updated_at = now()
+         FROM (VALUES ${rows.join(', ')}) AS s(waybill_no, state, version)
+         WHERE w.waybill_no = s.waybill_no`,
+        chunk.flatMap((state) => [state.waybillNo, JSON.stringify(state), state.version]),
+      );
+    }
     // The cases' rows are projections of the states just written: PostgreSQL derives them from those (a case
     // travels as JSON once, in its waybill's state, instead of twice).
     if (cases.length > 0) {
