@@ -13,7 +13,7 @@
 // both empty / dropped. Sizes: BENCH_ARM_JOBS, BENCH_FIRE_JOBS, BENCH_BASELINE_SAMPLE, BENCH_BASELINE_FIRE;
 // BENCH_CONCURRENCY is the worker's DEADLINE_CONCURRENCY.
 import 'reflect-metadata';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -29,7 +29,7 @@ import { DeadlineWorker } from '../../apps/deadlines/src/deadline.worker.js';
 import { DeadlinesMetrics } from '../../apps/deadlines/src/deadlines.metrics.js';
 import { seedComplaintCases } from './complaints.js';
 import { PlainBullMq } from './baselines.js';
-import { TimedScheduler, logJudgements, logPickups } from './instrumented.js';
+import { TimedScheduler, logJudgements, logPickups, type JudgementLog } from './instrumented.js';
 
 const size = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const ARM_JOBS = size('BENCH_ARM_JOBS', 1_000_000);
@@ -37,7 +37,7 @@ const FIRE_JOBS = size('BENCH_FIRE_JOBS', 20_000);
 const BASELINE_SAMPLE = size('BENCH_BASELINE_SAMPLE', 50_000);
 const BASELINE_FIRE = size('BENCH_BASELINE_FIRE', 5_000);
 const CONCURRENCY = size('BENCH_CONCURRENCY', 256);
-const BASELINE_CONCURRENCY = 16; // the lead's worker: DEADLINE_CONCURRENCY's default, one transaction per job
+const BASELINE_CONCURRENCY = 16; // the first version's worker: DEADLINE_CONCURRENCY's former default, one transaction per job
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/6';
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/courier_bench_deadlines';
 const PAGE = 10_000;
@@ -63,6 +63,27 @@ const redisCpuSeconds = async (redis: Redis) => (await redisInfo(redis, 'cpu', '
 async function scriptSeconds(redis: Redis): Promise<number> {
   const stats = await redis.info('commandstats');
   return [...stats.matchAll(/cmdstat_eval(?:sha)?:calls=\d+,usec=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0) / 1e6;
+}
+
+/** CPU seconds used so far by this database's PostgreSQL backends (Linux /proc; 0 where unreadable). */
+async function postgresCpuSeconds(dataSource: DataSource): Promise<Map<number, number>> {
+  const rows: { pid: number }[] = await dataSource.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`);
+  const ticks = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      ticks.set(pid, 0);
+    }
+  }
+  return ticks;
+}
+
+function cpuSpent(before: Map<number, number>, after: Map<number, number>): number {
+  let seconds = 0;
+  for (const [pid, at] of after) seconds += at - (before.get(pid) ?? 0);
+  return seconds;
 }
 
 function percentiles(values: number[]) {
@@ -208,12 +229,30 @@ async function seedDueTogether(dataSource: DataSource, count: number, tag: strin
   return { ids, dueMs };
 }
 
-async function waitForJudgements(dataSource: DataSource, ids: string[], dueMs: number): Promise<number> {
+/**
+ * Waits until every deadline has been judged, watching the judgement log in memory (polling PostgreSQL with a
+ * 20 000-id query would itself load the database being measured). Returns when the last judgement committed
+ * (ms after the due time).
+ */
+async function waitForJudgements(judgements: JudgementLog, ids: string[], dueMs: number): Promise<number> {
   for (;;) {
-    const [{ n }] = await dataSource.query(`SELECT count(*)::int AS n FROM deadline WHERE deadline_id = ANY($1) AND status = 'MISSED'`, [ids]);
-    if (n >= ids.length) return Date.now() - dueMs;
-    if (Date.now() - dueMs > 900_000) throw new Error(`only ${n} of ${ids.length} deadlines judged 15 minutes after their due time`);
-    await sleep(100);
+    const judged = ids.filter((id) => judgements.committedAt.has(id)).length;
+    if (judged === ids.length) return Math.max(...ids.map((id) => judgements.committedAt.get(id)!)) - dueMs;
+    if (Date.now() - dueMs > 900_000) throw new Error(`only ${judged} of ${ids.length} deadlines judged 15 minutes after their due time`);
+    await sleep(50);
+  }
+}
+
+/** Checks in PostgreSQL that every deadline was judged exactly once: MISSED, with one liability record. */
+async function verifyJudgedOnce(dataSource: DataSource, ids: string[]): Promise<void> {
+  const [{ missed, records }] = await dataSource.query(
+    `SELECT count(*) FILTER (WHERE d.status = 'MISSED')::int AS missed,
+            (SELECT count(*)::int FROM liability_record l WHERE l.deadline_id = ANY($1) AND l.kind = 'RECORD') AS records
+     FROM deadline d WHERE d.deadline_id = ANY($1)`,
+    [ids],
+  );
+  if (missed !== ids.length || records !== ids.length) {
+    throw new Error(`${ids.length} deadlines judged, but ${missed} MISSED with ${records} liability records in PostgreSQL`);
   }
 }
 
@@ -274,8 +313,11 @@ async function benchFire(redis: Redis, dataSource: DataSource, scheduler: BullMq
   await sleep(dueMs - Date.now());
   await redis.config('RESETSTAT');
   const nodeCpuBefore = process.cpuUsage();
-  const allJudgedMs = await waitForJudgements(dataSource, ids, dueMs);
+  const postgresCpuBefore = await postgresCpuSeconds(dataSource);
+  const allJudgedMs = await waitForJudgements(judgements, ids, dueMs);
   const nodeCpu = process.cpuUsage(nodeCpuBefore);
+  const postgresCpu = cpuSpent(postgresCpuBefore, await postgresCpuSeconds(dataSource));
+  await verifyJudgedOnce(dataSource, ids);
   // The jobs keep running after the judgements (as no-ops): wait for the last one to be taken up.
   for (const t0 = Date.now(); ids.some((id) => !pickedUp.has(id)) && Date.now() - t0 < 600_000; ) await sleep(100);
   const allPickedUpMs = Date.now() - dueMs;
@@ -307,7 +349,10 @@ async function benchFire(redis: Redis, dataSource: DataSource, scheduler: BullMq
       commit: perTransaction(judgements.phases.commit),
     },
     bullmqRedisSeconds: round(bullmqRedisSeconds, 1),
+    // CPU from the due time until every deadline was judged: what the judgements cost, whatever the machine's load.
     workerNodeCpuSeconds: round((nodeCpu.user + nodeCpu.system) / 1e6, 1),
+    postgresCpuSeconds: round(postgresCpu, 1),
+    cpuMsPerJudgement: round((((nodeCpu.user + nodeCpu.system) / 1e6 + postgresCpu) * 1000) / FIRE_JOBS, 2),
     engineMsPerTimer: engine.msPerTimer,
     stateBytes: engine.stateBytes,
   };
@@ -321,7 +366,8 @@ async function benchFire(redis: Redis, dataSource: DataSource, scheduler: BullMq
   const plainJudgements = logJudgements(plainFire);
   const plainWorker = plain.startWorker(plainFire, BASELINE_CONCURRENCY);
   await sleep(sample.dueMs - Date.now());
-  const plainJudgedMs = await waitForJudgements(dataSource, sample.ids, sample.dueMs);
+  const plainJudgedMs = await waitForJudgements(plainJudgements, sample.ids, sample.dueMs);
+  await verifyJudgedOnce(dataSource, sample.ids);
   await plainWorker.close();
   await plain.close();
   const perSec = BASELINE_FIRE / (plainJudgedMs / 1000);
@@ -400,7 +446,8 @@ deadline timers (bench/results/deadlines.json)
   fire       ${FIRE_JOBS} due in one second, due → judgement committed: p50 ${results.lateP50Ms} / p99 ${results.lateP99Ms} / max ${results.lateMaxMs} ms (≤ ${TARGETS.lateP99Ms} ms: ${verdict(results.met.lateP99Ms)})
              due → timer job taken up: p50 ${fire.product.pickup.p50} / p99 ${fire.product.pickup.p99} / max ${fire.product.pickup.max} ms
              one transaction per job: p99 ${results.baselineLateP99Ms} ms for ${BASELINE_FIRE} (~${fire.baseline.extrapolatedLateP99Ms} ms for ${FIRE_JOBS}); bulk sweeps ${ratio(fire.product.judgedPerSec, fire.baseline.judgedPerSec)} faster
-             where it goes: ${fire.product.sweepTransactions} sweeps + ${fire.product.namedTransactions} named transactions, ${fire.product.deadlinesPerTransaction} deadlines each; per transaction ms: ${JSON.stringify(fire.product.msPerTransaction)}; engine ${fire.product.engineMsPerTimer} ms per timer, ${fire.product.stateBytes} B of state JSON per waybill, BullMQ scripts ${fire.product.bullmqRedisSeconds} s of Redis time`);
+             where it goes: ${fire.product.sweepTransactions} sweeps + ${fire.product.namedTransactions} named transactions, ${fire.product.deadlinesPerTransaction} deadlines each; per transaction ms: ${JSON.stringify(fire.product.msPerTransaction)}; engine ${fire.product.engineMsPerTimer} ms per timer, ${fire.product.stateBytes} B of state JSON per waybill, BullMQ scripts ${fire.product.bullmqRedisSeconds} s of Redis time
+             CPU until all judged: worker ${fire.product.workerNodeCpuSeconds} s + PostgreSQL ${fire.product.postgresCpuSeconds} s = ${fire.product.cpuMsPerJudgement} ms per judgement (machine load average ${fire.product.loadAverage1mAfter} on ${cpus().length} CPUs)`);
 } finally {
   await scheduler.close();
   await redis.flushdb();
