@@ -2,7 +2,10 @@ import type { EntityManager } from 'typeorm';
 
 export interface EventClock {
   partitions: number;
-  /** Event time of the slowest partition still behind; null when all have caught up. */
+  /**
+   * The group's event-time clock: the newest event time of the slowest partition still behind its end offset, or,
+   * once every partition has caught up, the newest event time applied. Null before the first event.
+   */
   lowWatermark: Date | null;
   newest: Date | null;
   lastActivity: Date | null;
@@ -54,11 +57,14 @@ export class StreamProgressRepository {
   /**
    * The stream's event-time clock for a consumer group. Partitions that have caught up with their
    * end offset cannot hold it back (they have nothing older to deliver); among those still behind,
-   * the slowest one sets it. `lowWatermark` is null when every partition has caught up.
+   * the slowest one sets it. Once every partition has caught up, the clock is the newest event time
+   * applied — not the wall clock: a consumer that keeps up with a replay of a past day (or a site
+   * uploading a day of backlog) is caught up and still in the past, and a deadline it has not
+   * reached yet may still be met by the next message (rules §3: judged by event time).
    */
   static async eventClock(manager: Pick<EntityManager, 'query'>, groupId: string): Promise<EventClock> {
     const [row] = await manager.query(
-      `SELECT min(max_event_time) FILTER (WHERE next_offset < high_watermark) AS low,
+      `SELECT coalesce(min(max_event_time) FILTER (WHERE next_offset < high_watermark), max(max_event_time)) AS low,
               max(max_event_time) AS newest, max(updated_at) AS last_activity, count(*)::int AS partitions
        FROM consumer_offset WHERE group_id = $1`,
       [groupId],
