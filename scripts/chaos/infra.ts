@@ -158,6 +158,7 @@ export class OwnRedis {
 
   private async ping(): Promise<boolean> {
     const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => undefined); // not up yet: the caller retries
     try {
       await client.connect();
       return (await client.ping()) === 'PONG';

@@ -3,7 +3,7 @@
 // restarted once and Redis is flushed once; then the run waits for the system to settle and checks what must hold
 // against the simulator's ground truth and the fake gateway. See docs/RELIABILITY.md.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,7 +18,7 @@ import { startFakeGateway, type FakeGateway } from '../dev/fake-gateway.js';
 import type { ChaosProfile } from './config.js';
 import { freeTcpPort, OwnKafka, OwnPostgres, OwnRedis, portPreferring } from './infra.js';
 import { checkInvariants, ZERO_FIGURES, type InvariantReport } from './invariants.js';
-import { APP_NAMES, MARKER_VARIABLE, PidFile, SupervisedApp, type AppName } from './supervisor.js';
+import { APP_NAMES, MARKER_VARIABLE, PidFile, SupervisedApp, takeRunLock, type AppName } from './supervisor.js';
 
 const execFileAsync = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -70,12 +70,19 @@ export async function runChaos(profile: ChaosProfile, options: RunOptions): Prom
   const checkTime = (what: string) => {
     if (Date.now() > deadline) throw new TimeLimitExceeded(`time limit of ${profile.timeLimitSeconds} s reached while ${what}`);
   };
-  const rng = new Rng(profile.chaosSeed);
+  // Separate streams, so that the choice of apps and moments does not depend on how many requests or restarts came first.
+  const seeded = new Rng(profile.chaosSeed);
+  const rng = seeded.fork('disruptions');
+  const restartRng = seeded.fork('restarts');
+  const gatewayRng = seeded.fork('gateway');
 
   const runDir = join(root, '.run', 'chaos', profile.name);
   const logDir = join(runDir, 'logs');
+  mkdirSync(runDir, { recursive: true });
+  const releaseLock = takeRunLock(join(runDir, 'lock'));
+  rmSync(logDir, { recursive: true, force: true });
   mkdirSync(logDir, { recursive: true });
-  const pids = new PidFile(join(root, '.run', 'chaos', 'pids'));
+  const pids = new PidFile(join(runDir, 'pids'));
   const leftovers = pids.killLeftovers();
   if (leftovers) log(`stopped ${leftovers} process(es) a previous run left behind`);
 
@@ -86,6 +93,7 @@ export async function runChaos(profile: ChaosProfile, options: RunOptions): Prom
   const apps = new Map<AppName, SupervisedApp>();
   let gateway: FakeGateway | null = null;
   let producer: ChildProcess | null = null;
+  let sampler: Sampler | null = null;
   const disruptions: Disruption[] = [];
   const failures: string[] = [];
   let invariants: InvariantReport | null = null;
@@ -120,7 +128,8 @@ export async function runChaos(profile: ChaosProfile, options: RunOptions): Prom
       maxBuffer: 16 << 20,
     });
     truth = JSON.parse(readFileSync(truthFile, 'utf8')) as GroundTruth;
-    gateway = await startFakeGateway(0);
+    // A provider answers in 50–400 ms: a notifier killed meanwhile has sent a message it never saw acknowledged.
+    gateway = await startFakeGateway(0, { latencyMs: () => 50 + gatewayRng.next() * 350 });
     prepareNetworkPolicy(policyFile, gateway.url);
 
     const prefix = runId;
@@ -141,7 +150,7 @@ export async function runChaos(profile: ChaosProfile, options: RunOptions): Prom
       NOTIFY_CLAIM_LEASE_MS: '15000',
     };
     for (const name of APP_NAMES) {
-      apps.set(name, new SupervisedApp(name, await freeTcpPort(), root, env, logDir, pids, () => between(rng, profile.restartDelayMs)));
+      apps.set(name, new SupervisedApp(name, await freeTcpPort(), root, env, logDir, pids, () => between(restartRng, profile.restartDelayMs)));
     }
     for (const app of apps.values()) app.start();
     for (const app of apps.values()) {
@@ -166,6 +175,8 @@ export async function runChaos(profile: ChaosProfile, options: RunOptions): Prom
       producing = false;
       timings.produceSeconds = (Date.now() - produceStarted) / 1000;
     });
+
+    sampler = sampleProgress({ postgres, brokers, prefix, log, file: join(logDir, 'progress.log'), since: produceStarted });
 
     const expectedProduceSeconds = truth.events.envelopes / profile.rate;
     const postgresAt = expectedProduceSeconds * (0.25 + rng.next() * 0.2);
@@ -242,11 +253,14 @@ export async function runChaos(profile: ChaosProfile, options: RunOptions): Prom
       if (invariants.figures[figure] !== 0) failures.push(`${figure} = ${invariants.figures[figure]}`);
     }
     if (kills < profile.kills) failures.push(`only ${kills} kills (profile asks for ${profile.kills})`);
+    const deleted = sampler.unreadDeletedByBroker();
+    if (deleted > 0) failures.push(`the Kafka broker's retention deleted ${deleted} messages before ingest read them: the run is not valid`);
   } catch (error) {
     failures.push(error instanceof TimeLimitExceeded ? error.message : `run aborted: ${(error as Error).stack ?? String(error)}`);
   } finally {
     // ---- clean-up: every process started, whatever happened.
     producer?.kill('SIGKILL');
+    await sampler?.stop();
     await Promise.all([...apps.values()].map((app) => app.stop(10_000)));
     await gateway?.close();
     await redis.stop();
@@ -256,6 +270,7 @@ export async function runChaos(profile: ChaosProfile, options: RunOptions): Prom
     await sleep(100);
     postgres.remove();
     process.removeListener('exit', killEverything);
+    releaseLock();
   }
 
   timings.totalSeconds = (Date.now() - started) / 1000;
@@ -289,6 +304,67 @@ function prepareNetworkPolicy(file: string, gatewayUrl: string): void {
   for (const [code, site] of Object.entries(policy.sites)) site.webhookUrl = `${gatewayUrl}/site/${code}`;
   policy.quietHours = { start: '00:00', end: '00:00' };
   writeFileSync(file, JSON.stringify(policy, null, 2));
+}
+
+/**
+ * Every 2 s, to the run's progress.log: messages on the input topics (brokers' end offsets) against messages
+ * ingest has committed (PostgreSQL), and the judged deadlines — where the time went when a run is slow.
+ */
+function sampleProgress(options: { postgres: OwnPostgres; brokers: string; prefix: string; log: (line: string) => void; file: string; since: number }): Sampler {
+  const kafka = new Kafka({ brokers: options.brokers.split(','), clientId: 'chaos-sampler', logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  const inputs = (['scan', 'exception', 'reply', 'action'] as const).map((role) => `${options.prefix}.${TOPIC_NAMES[role]}`);
+  let stopped = false;
+  const retentionLoss = new Map<string, number>();
+  const loop = (async () => {
+    await admin.connect().catch(() => undefined);
+    while (!stopped) {
+      try {
+        let produced = 0;
+        const offsets = await Promise.all(inputs.map(async (topic) => ({ topic, partitions: await admin.fetchTopicOffsets(topic) })));
+        const committed = new Map(
+          (await options.postgres.query<{ topic: string; partition: number; next_offset: string }>(
+            `SELECT topic, partition, next_offset FROM consumer_offset WHERE group_id = $1`,
+            [`${options.prefix}.ingest`],
+          )).map((r) => [`${r.topic}:${r.partition}`, Number(r.next_offset)]),
+        );
+        for (const { topic, partitions } of offsets) {
+          for (const p of partitions) {
+            produced += Number(p.high);
+            // The broker's retention deleted messages ingest had not read yet: the run would lose them for a reason
+            // that is not the system's.
+            const deletedUnread = Number(p.low) - (committed.get(`${topic}:${p.partition}`) ?? 0);
+            if (deletedUnread > 0) retentionLoss.set(`${topic}:${p.partition}`, Math.max(retentionLoss.get(`${topic}:${p.partition}`) ?? 0, deletedUnread));
+          }
+        }
+        const [row] = await options.postgres.query<{ ingested: number; judged: number; cases: number }>(
+          `SELECT (SELECT coalesce(sum(next_offset), 0) FROM consumer_offset WHERE group_id = $1)::int AS ingested,
+                  (SELECT count(*) FROM deadline WHERE status <> 'PENDING')::int AS judged,
+                  (SELECT count(*) FROM problem_case)::int AS cases`,
+          [`${options.prefix}.ingest`],
+        );
+        const t = ((Date.now() - options.since) / 1000).toFixed(0);
+        appendFileSync(options.file, `${t} s  produced ${produced}  ingested ${row!.ingested}  lag ${produced - row!.ingested}  cases ${row!.cases}  judged deadlines ${row!.judged}\n`);
+      } catch (error) {
+        appendFileSync(options.file, `${((Date.now() - options.since) / 1000).toFixed(0)} s  (sample failed: ${(error as Error).message})\n`);
+      }
+      await sleep(2000);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      await admin.disconnect().catch(() => undefined);
+    },
+    unreadDeletedByBroker: () => [...retentionLoss.values()].reduce((a, b) => a + b, 0),
+  };
+}
+
+interface Sampler {
+  stop(): Promise<void>;
+  /** Messages the broker's retention deleted before ingest had read them (seen at a sample). */
+  unreadDeletedByBroker(): number;
 }
 
 interface QuiescenceProbe {

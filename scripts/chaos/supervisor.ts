@@ -2,7 +2,7 @@
 // or crashed on its own) is started again after a short delay. Every process it ever started is recorded in a pid
 // file, so the next run stops whatever a killed run left behind.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, createWriteStream, existsSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
+import { appendFileSync, createWriteStream, existsSync, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 
 export type AppName = 'ingest' | 'deadlines' | 'notifier' | 'api';
@@ -39,6 +39,26 @@ export class PidFile {
     rmSync(this.path, { force: true });
     return killed;
   }
+}
+
+/**
+ * One run of a profile at a time in a working copy: a second one would SIGKILL the first one's processes as
+ * leftovers. Throws when a live process holds the lock.
+ */
+export function takeRunLock(path: string): () => void {
+  if (existsSync(path)) {
+    const holder = Number(readFileSync(path, 'utf8'));
+    let alive = false;
+    try {
+      process.kill(holder, 0);
+      alive = holder !== process.pid;
+    } catch {
+      // stale lock
+    }
+    if (alive) throw new Error(`another chaos run of this profile is running (pid ${holder}, lock ${path})`);
+  }
+  writeFileSync(path, String(process.pid));
+  return () => rmSync(path, { force: true });
 }
 
 export interface AppStats {

@@ -2,13 +2,21 @@ import type { EntityManager } from 'typeorm';
 
 export interface EventClock {
   partitions: number;
-  /**
-   * The group's event-time clock: the newest event time of the slowest partition still behind its end offset, or,
-   * once every partition has caught up, the newest event time applied. Null before the first event.
-   */
+  /** Event time of the slowest partition still behind; null when all have caught up. */
   lowWatermark: Date | null;
   newest: Date | null;
   lastActivity: Date | null;
+}
+
+/** One partition's committed progress (the row ingest writes with every batch). */
+export interface PartitionProgress {
+  topic: string;
+  partition: number;
+  nextOffset: bigint;
+  /** The partition's end offset as seen with the last batch. */
+  highWatermark: bigint;
+  maxEventTime: Date | null;
+  updatedAt: Date;
 }
 
 export interface DlqRow {
@@ -57,14 +65,11 @@ export class StreamProgressRepository {
   /**
    * The stream's event-time clock for a consumer group. Partitions that have caught up with their
    * end offset cannot hold it back (they have nothing older to deliver); among those still behind,
-   * the slowest one sets it. Once every partition has caught up, the clock is the newest event time
-   * applied — not the wall clock: a consumer that keeps up with a replay of a past day (or a site
-   * uploading a day of backlog) is caught up and still in the past, and a deadline it has not
-   * reached yet may still be met by the next message (rules §3: judged by event time).
+   * the slowest one sets it. `lowWatermark` is null when every partition has caught up.
    */
   static async eventClock(manager: Pick<EntityManager, 'query'>, groupId: string): Promise<EventClock> {
     const [row] = await manager.query(
-      `SELECT coalesce(min(max_event_time) FILTER (WHERE next_offset < high_watermark), max(max_event_time)) AS low,
+      `SELECT min(max_event_time) FILTER (WHERE next_offset < high_watermark) AS low,
               max(max_event_time) AS newest, max(updated_at) AS last_activity, count(*)::int AS partitions
        FROM consumer_offset WHERE group_id = $1`,
       [groupId],
@@ -75,6 +80,23 @@ export class StreamProgressRepository {
       newest: row.newest ? new Date(row.newest) : null,
       lastActivity: row.last_activity ? new Date(row.last_activity) : null,
     };
+  }
+
+  /** Every partition's committed progress for a consumer group. */
+  static async partitionProgress(manager: Pick<EntityManager, 'query'>, groupId: string): Promise<PartitionProgress[]> {
+    const rows: { topic: string; partition: number; next_offset: string; high_watermark: string; max_event_time: Date | null; updated_at: Date }[] =
+      await manager.query(
+        `SELECT topic, partition, next_offset, high_watermark, max_event_time, updated_at FROM consumer_offset WHERE group_id = $1`,
+        [groupId],
+      );
+    return rows.map((r) => ({
+      topic: r.topic,
+      partition: r.partition,
+      nextOffset: BigInt(r.next_offset),
+      highWatermark: BigInt(r.high_watermark),
+      maxEventTime: r.max_event_time ? new Date(r.max_event_time) : null,
+      updatedAt: new Date(r.updated_at),
+    }));
   }
 
   static async insertDlq(manager: EntityManager, rows: DlqRow[]): Promise<void> {

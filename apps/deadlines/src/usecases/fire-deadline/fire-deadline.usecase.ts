@@ -1,17 +1,16 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { decide, type Effect, type Policy, type WaybillState } from '#domain';
 import { APP_ENV, CLOCK, POLICY, type AppEnv, type Clock } from '#config';
 import { DecisionRepository, StreamProgressRepository } from '#persistence';
+import { eventTimeGate, type EventTimeGate } from '../../ingest-clock/event-time-gate.js';
+import { IngestEndOffsets } from '../../ingest-clock/ingest-end-offsets.js';
 
 export type FireOutcome =
   | { kind: 'MISSED'; rule: string; dueAt: string }
   | { kind: 'DECIDED'; dueAt: string } // the engine acted (e.g. a dwell timer opened a case, a ladder step escalated)
   | { kind: 'STALE' } // met, cancelled or already judged: nothing to do
   | { kind: 'WAIT'; untilMs: number }; // not judgeable yet: the event-time clock lags, or the due time moved later
-
-/** The longest a timer held back by a lagging event-time clock waits before it looks again. */
-const MAX_CLOCK_WAIT_MS = 2000;
 
 interface DeadlineRow {
   deadline_id: string;
@@ -26,9 +25,10 @@ interface DeadlineRow {
  * due time as well: a timer that wakes up before its deadline's current due time (the engine moved it) waits
  * for it again, one whose deadline is no longer pending is stale.
  *
- * A deadline is only judged once the ingest group's event-time clock has passed its due time (so a lagging
- * consumer, or a replay of a past day, cannot turn a met deadline into a false overdue), once every partition
- * has caught up, or once ingest has been quiet for `DEADLINE_IDLE_GRACE_SECONDS`.
+ * A deadline is only judged once the ingest group's event-time clock has passed its due time (so a lagging or
+ * crashed consumer, or a replay of a past day, cannot turn a met deadline into a false overdue), once ingest has
+ * caught up with the brokers and been quiet for `DEADLINE_IDLE_GRACE_SECONDS`, or once a consumer with a backlog
+ * has made no progress for `DEADLINE_STALLED_INGEST_SECONDS` (see ingest-clock/event-time-gate.ts).
  *
  * Everything the misses cause — overdue, liability, escalation timers, alert intents — is written in one
  * transaction with the waybills' new states; the rows are re-read under the waybill locks, so a second run of
@@ -42,6 +42,8 @@ export class FireDeadlineUseCase {
     @Inject(POLICY) private readonly policy: Policy,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(APP_ENV) private readonly env: AppEnv,
+    // Absent (benchmarks, tools): only ingest's stored view of its backlog is used.
+    @Optional() private readonly endOffsets?: IngestEndOffsets,
   ) {}
 
   async execute(deadlineId: string): Promise<FireOutcome> {
@@ -106,22 +108,24 @@ export class FireDeadlineUseCase {
     });
   }
 
-  /**
-   * When a due deadline may be judged. The ingest group's event-time clock is the newest event time of the
-   * slowest partition still behind its end offset (less the allowed lateness); a deadline it has not passed yet
-   * waits, unless every partition has caught up or ingest has been quiet for the grace period (a stopped
-   * consumer cannot hold deadlines back forever). Returns, for a due time, when to look again (null: judge now).
-   */
-  private async eventTimeGate(now: number): Promise<(dueMs: number) => number | null> {
-    const clock = await StreamProgressRepository.eventClock(this.dataSource, `${this.env.KAFKA_GROUP_PREFIX}.ingest`);
-    if (!clock.lowWatermark) return () => null;
-    const watermark = clock.lowWatermark.getTime() - this.env.WATERMARK_LATENESS_SECONDS * 1000;
-    const graceLeft = this.env.DEADLINE_IDLE_GRACE_SECONDS * 1000 - (clock.lastActivity ? now - clock.lastActivity.getTime() : Infinity);
-    return (dueMs) => (watermark >= dueMs || graceLeft <= 0 ? null : now + Math.min(MAX_CLOCK_WAIT_MS, graceLeft));
+  /** When a due deadline may be judged: the ingest group's event-time clock, read from its progress and the brokers. */
+  private async eventTimeGate(now: number): Promise<EventTimeGate> {
+    const [partitions, endOffsets] = await Promise.all([
+      StreamProgressRepository.partitionProgress(this.dataSource, `${this.env.KAFKA_GROUP_PREFIX}.ingest`),
+      this.endOffsets?.read() ?? null,
+    ]);
+    return eventTimeGate({
+      partitions,
+      endOffsets,
+      now,
+      latenessMs: this.env.WATERMARK_LATENESS_SECONDS * 1000,
+      idleGraceMs: this.env.DEADLINE_IDLE_GRACE_SECONDS * 1000,
+      stalledGraceMs: this.env.DEADLINE_STALLED_INGEST_SECONDS * 1000,
+    });
   }
 }
 
-function precheck(row: DeadlineRow, now: number, holdBack: (dueMs: number) => number | null): FireOutcome | null {
+function precheck(row: DeadlineRow, now: number, holdBack: EventTimeGate): FireOutcome | null {
   if (row.status !== 'PENDING') return { kind: 'STALE' };
   const due = row.due_at.getTime();
   if (due > now) return { kind: 'WAIT', untilMs: due };
