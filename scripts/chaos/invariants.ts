@@ -282,11 +282,13 @@ export async function checkInvariants(input: CheckInput): Promise<InvariantRepor
     const b = r.body as Record<string, unknown>;
     return JSON.stringify([r.path, b.caseId, b.kind, b.role, b.site, b.to, b.text, b.eventTime]);
   };
+  // The same message under different keys (a repeat under one key is counted above).
   for (const group of groupCount(delivered, sameContent).values()) {
-    if (group.length > 1) {
+    const keys = new Set(group.map((r) => r.idempotencyKey));
+    if (keys.size > 1) {
       const b = group[0]!.body as Record<string, unknown>;
       const figure = group[0]!.path.startsWith('/sms') ? 'duplicateSms' : 'duplicateAlerts';
-      tally.add(figure, `${String(b.kind)} for ${String(b.caseId)} delivered ×${group.length} (${group.map((r) => r.idempotencyKey).join(', ')})`, group.length - 1);
+      tally.add(figure, `${String(b.kind)} for ${String(b.caseId)} delivered under ${keys.size} keys (${[...keys].join(', ')})`, keys.size - 1);
     }
   }
   for (const group of groupCount(notifications, (n) =>
