@@ -10,5 +10,5 @@ await runService({
   defaultPort: 3001,
   // Ingest also creates every other topic of the pipeline (outputs, internal intents) at start.
   beforeListen: (app, env) =>
-    attachBatchConsumer(app, env, 'ingest', ['scan', 'exception', 'reply', 'action', 'hqReview'], Object.keys(TOPIC_NAMES) as TopicRole[]),
+    attachBatchConsumer(app, env, 'ingest', ['scan', 'exception', 'reply', 'action', 'hqReview', 'evidence'], Object.keys(TOPIC_NAMES) as TopicRole[]),
 });

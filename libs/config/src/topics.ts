@@ -8,6 +8,8 @@ export const TOPIC_NAMES = {
   action: 'courier.action.v1',
   /** Internal: HQ's review commands on liability records (published by the API, applied by ingest). */
   hqReview: 'courier.hq-review.v1',
+  /** Internal: evidence stored through the API (its hash; published by the API, applied by ingest). */
+  evidence: 'courier.evidence.v1',
   case: 'courier.case.v1',
   notification: 'courier.notification.v1',
   dlq: 'courier.dlq.v1',

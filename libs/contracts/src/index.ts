@@ -52,6 +52,8 @@ export {
   MAX_PAYLOAD_BYTES,
   parseInputMessage,
   parseHqReviewMessage,
+  parseEvidenceMessage,
+  type EvidenceParseResult,
   type HqReviewParseResult,
   type ParseResult,
   type RawInputMessage,
@@ -77,3 +79,11 @@ export {
   hqReviewMessageSchema,
   type HqReviewMessage,
 } from './hq-review.js';
+export {
+  EVIDENCE_TOPIC,
+  EVIDENCE_KINDS,
+  codLetterDetailsSchema,
+  evidenceMessageSchema,
+  type EvidenceKind,
+  type EvidenceMessage,
+} from './evidence.js';

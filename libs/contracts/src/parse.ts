@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { inputEventSchemas, type InputEvent } from './input-events.js';
 import type { InputKind } from './topics.js';
 import { hqReviewMessageSchema, type HqReviewMessage } from './hq-review.js';
+import { evidenceMessageSchema, type EvidenceMessage } from './evidence.js';
 
 /** events.md: a payload over 256 KiB is rejected. */
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
@@ -59,6 +60,14 @@ export function parseHqReviewMessage(message: Omit<RawInputMessage, 'kind'>): Hq
 }
 
 export type HqReviewParseResult = { ok: true; message: HqReviewMessage } | Extract<ParseResult, { ok: false }>;
+
+/** Validates one message of the internal `courier.evidence.v1` topic with the same checks as the input topics. */
+export function parseEvidenceMessage(message: Omit<RawInputMessage, 'kind'>): EvidenceParseResult {
+  const result = parseKeyedMessage(message, (payload) => evidenceMessageSchema.safeParse(payload, { reportInput: true }));
+  return result.ok ? { ok: true, message: result.value as EvidenceMessage } : result;
+}
+
+export type EvidenceParseResult = { ok: true; message: EvidenceMessage } | Extract<ParseResult, { ok: false }>;
 
 type Validated = { waybillNo: string; occurredAt: string };
 
