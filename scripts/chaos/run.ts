@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { DateTime } from 'luxon';
-import { TOPIC_NAMES } from '#config';
+import { INGEST_INPUT_ROLES, TOPIC_NAMES } from '#config';
 import { consumerLag } from '#messaging';
 import { migrate } from '#persistence';
 import { Rng } from '../../apps/simulator/src/prng.js';
@@ -390,7 +390,7 @@ async function waitForQuiescence(probe: QuiescenceProbe): Promise<Date> {
   const redis = probe.redis.client();
   const topic = (role: keyof typeof TOPIC_NAMES) => `${probe.prefix}.${TOPIC_NAMES[role]}`;
   const groups: [string, string[]][] = [
-    [`${probe.prefix}.ingest`, [topic('scan'), topic('exception'), topic('reply'), topic('action')]],
+    [`${probe.prefix}.ingest`, INGEST_INPUT_ROLES.map(topic)],
     [`${probe.prefix}.deadlines`, [topic('deadlineIntent')]],
     [`${probe.prefix}.notifier`, [topic('notificationIntent')]],
   ];

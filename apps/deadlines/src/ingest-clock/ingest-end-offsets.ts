@@ -1,11 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Admin, Kafka } from 'kafkajs';
-import { TOPICS, type Topics } from '#config';
+import { INGEST_INPUT_ROLES, TOPICS, type Topics } from '#config';
 import { KAFKA } from '#messaging';
 import { partitionKey } from './event-time-gate.js';
 
-/** The ingest group's input topics (apps/ingest subscribes to these roles). */
-const INGEST_ROLES = ['scan', 'exception', 'reply', 'action', 'hqReview'] as const;
 /** End offsets are shared by the judgements of this long: one broker round per second at most. */
 const CACHE_MS = 1000;
 const READ_TIMEOUT_MS = 2000;
@@ -43,7 +41,7 @@ export class IngestEndOffsets implements OnApplicationShutdown {
           this.admin = admin;
         }
         const offsets = new Map<string, bigint>();
-        const topics = INGEST_ROLES.map((role) => this.topics[role]);
+        const topics = INGEST_INPUT_ROLES.map((role) => this.topics[role]);
         const perTopic = await Promise.all(topics.map((topic) => this.admin!.fetchTopicOffsets(topic).catch(() => [])));
         perTopic.forEach((partitions, i) => {
           for (const p of partitions) offsets.set(partitionKey(topics[i]!, p.partition), BigInt(p.high));
