@@ -1,6 +1,6 @@
 // The chaos run's own PostgreSQL cluster, Redis server and Kafka mock cluster. The machine's shared services are
 // never touched: the run restarts and flushes only what it started itself, on ports it picked.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -100,6 +100,17 @@ export class OwnPostgres {
     await this.pg('pg_ctl', ['-D', join(this.dataDir, 'cluster'), '-m', mode, '-w', '-t', '60', 'stop']).catch(() => undefined);
   }
 
+  /** Synchronous immediate stop, for a process that is exiting (an `exit` handler cannot wait). */
+  stopNow(): void {
+    const args = [join(this.bin, 'pg_ctl'), '-D', join(this.dataDir, 'cluster'), '-m', 'immediate', '-w', 'stop'];
+    try {
+      if (this.asRoot) execFileSync('runuser', ['-u', 'postgres', '--', ...args], { stdio: 'ignore' });
+      else execFileSync(args[0]!, args.slice(1), { stdio: 'ignore' });
+    } catch {
+      // not running
+    }
+  }
+
   async running(): Promise<boolean> {
     try {
       await this.pg('pg_ctl', ['-D', join(this.dataDir, 'cluster'), 'status']);
@@ -121,6 +132,15 @@ export class OwnPostgres {
 
   remove(): void {
     rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  /** Stops and removes a cluster a previous run left behind (killed before its clean-up), given its directory. */
+  static async removeLeftover(dataDir: string): Promise<boolean> {
+    if (!existsSync(join(dataDir, 'cluster'))) return false;
+    const leftover = new OwnPostgres(0, dataDir, 'postgres');
+    await leftover.stop('immediate');
+    leftover.remove();
+    return true;
   }
 }
 
@@ -146,7 +166,8 @@ export class OwnRedis {
       'redis-server',
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction',
         '--dir', this.dir, '--logfile', join(this.dir, 'redis.log')],
-      { stdio: 'ignore' },
+      // Marked like every process of a run, so that a run killed outright is cleaned up by the next (PidFile).
+      { stdio: 'ignore', env: { ...process.env, COURIER_CHAOS_RUN: 'redis' } },
     );
     for (let i = 0; i < 100; i++) {
       if (await this.ping()) return;
@@ -218,5 +239,14 @@ export class OwnKafka {
 
   async stop(): Promise<void> {
     await run('bash', [join(this.root, 'scripts/kafka-mock.sh'), 'stop'], { env: this.env() }).catch(() => undefined);
+  }
+
+  /** Synchronous stop, for a process that is exiting. */
+  stopNow(): void {
+    try {
+      execFileSync('bash', [join(this.root, 'scripts/kafka-mock.sh'), 'stop'], { env: this.env(), stdio: 'ignore' });
+    } catch {
+      // not running
+    }
   }
 }

@@ -3,7 +3,7 @@
 // restarted once and Redis is flushed once; then the run waits for the system to settle and checks what must hold
 // against the simulator's ground truth and the fake gateway. See docs/RELIABILITY.md.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -87,7 +87,13 @@ export async function runChaos(profile: ChaosProfile, options: RunOptions): Prom
   if (leftovers) log(`stopped ${leftovers} process(es) a previous run left behind`);
 
   const runId = `chaos${Date.now().toString(36)}`;
+  // The cluster lives in a temporary directory the postgres user can own; its path is noted for the next run.
+  const clusterNote = join(runDir, 'postgres-dir');
+  if (existsSync(clusterNote) && (await OwnPostgres.removeLeftover(readFileSync(clusterNote, 'utf8').trim()))) {
+    log('stopped and removed the PostgreSQL cluster a previous run left behind');
+  }
   const postgres = new OwnPostgres(await portPreferring(55432), join(tmpdir(), `courier-${runId}-pg`), 'courier_chaos');
+  writeFileSync(clusterNote, join(tmpdir(), `courier-${runId}-pg`));
   const redis = new OwnRedis(await portPreferring(56379), join(runDir, 'redis'));
   const kafka = new OwnKafka(root, join(runDir, 'kafka'));
   const apps = new Map<AppName, SupervisedApp>();
@@ -100,11 +106,18 @@ export async function runChaos(profile: ChaosProfile, options: RunOptions): Prom
   let truth: GroundTruth | null = null;
   const timings = { setupSeconds: 0, produceSeconds: 0, settleSeconds: 0, totalSeconds: 0 };
 
-  // Last resort if the process itself is told to stop: no child outlives the run.
+  // Last resort if the process itself exits mid-run (Ctrl-C, an uncaught error): nothing it started outlives it.
   const killEverything = () => {
     for (const app of apps.values()) app.killNow();
     producer?.kill('SIGKILL');
-    if (redis.pid) process.kill(redis.pid, 'SIGKILL');
+    try {
+      if (redis.pid) process.kill(redis.pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+    kafka.stopNow();
+    postgres.stopNow();
+    postgres.remove();
   };
   process.once('exit', killEverything);
 
@@ -269,6 +282,7 @@ export async function runChaos(profile: ChaosProfile, options: RunOptions): Prom
     execFileAsync('cp', [postgres.logFile, join(logDir, 'postgres.log')]).catch(() => undefined);
     await sleep(100);
     postgres.remove();
+    rmSync(clusterNote, { force: true });
     process.removeListener('exit', killEverything);
     releaseLock();
   }
