@@ -98,8 +98,8 @@ Last full run: \`${command}\`, ${new Date().toISOString().slice(0, 10)}, ${cpus(
 |---|---|
 ${zeroRows}
 
-Chaos seed ${result.profile.chaosSeed} (\`CHAOS_RANDOM_SEED\` repeats the choices of apps and moments); every
-disruption with its time is in \`bench/results/chaos.json\`.
+Chaos seed ${result.profile.chaosSeed} (\`CHAOS_RANDOM_SEED\` repeats the order of apps and the pauses; the moments also
+depend on how fast the apps come back); every disruption with its time is in \`bench/results/chaos.json\`.
 ${END}`;
   writeFileSync(file, text.slice(0, start) + section + text.slice(end + END.length));
 }
