@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { eventIdSchema, oneOf, sha256Schema, siteCodeSchema, text, timestampSchema, waybillNoSchema } from './primitives.js';
+import { eventIdSchema, eventTimeSchema, oneOf, sha256Schema, siteCodeSchema, text, waybillNoSchema } from './primitives.js';
 
 /**
  * `courier.evidence.v1` (internal, beside the input topics of events.md): evidence stored for a case through the staff
@@ -30,7 +30,7 @@ export const evidenceMessageSchema = z.strictObject({
   waybillNo: waybillNoSchema,
   caseId: z.string().min(1).max(256),
   /** When the item was stored (the API's time is the event time of a staff action). */
-  occurredAt: timestampSchema,
+  occurredAt: eventTimeSchema,
   evidenceId: z.uuid({ error: 'must be a UUID' }),
   evidenceKind: oneOf(EVIDENCE_KINDS),
   /** Where the content is kept (`api:evidence/<evidenceId>`). */

@@ -16,6 +16,8 @@ export {
   MAX_SHORT_TEXT,
   MAX_TEXT,
   SITE_CODE_PATTERN,
+  eventTimeSchema,
+  MIN_EVENT_TIME,
   timestampSchema,
   WAYBILL_NO_PATTERN,
   yuanToFen,
@@ -58,6 +60,7 @@ export {
   type ParseResult,
   type RawInputMessage,
 } from './parse.js';
+export { isStorableText, MAX_REASON_LENGTH, printableReason } from './printable.js';
 export {
   CASE_EVENT_TYPES,
   CASE_STATES,

@@ -73,10 +73,11 @@ export class ProcessBatchUseCase {
       const dlq: DlqRow[] = [];
       const outbox: OutboxEntry[] = [];
       const reject = (message: KafkaMessage, reason: string, field: string | null) => {
-        dlq.push({ topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key?.toString() ?? null, reason, field });
-        // The DLQ record of events.md: original key, value (base64), headers, topic, partition, offset, reason.
+        // The DLQ record of events.md: original key, value (base64), headers, topic, partition, offset, reason. Its
+        // `key` and `reason` are the storable forms (a key with a NUL byte would fail the transaction every time).
         const record = toDlqRecord({ ...message, topic: batch.topic, partition: batch.partition, reason, field, rejectedAt: now });
-        outbox.push({ topicRole: 'dlq', key: message.key?.toString() ?? '', payload: record });
+        dlq.push({ topic: batch.topic, partition: batch.partition, offset: message.offset, key: record.key, reason: record.reason, field: record.field });
+        outbox.push({ topicRole: 'dlq', key: record.key ?? '', payload: record });
         this.metrics.dlq.inc({ topic: batch.topic, reason: reasonLabel(reason) });
       };
 
