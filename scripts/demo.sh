@@ -89,5 +89,6 @@ fi
 say "dashboard: http://127.0.0.1:$API_PORT/   (API docs: http://127.0.0.1:$API_PORT/docs)"
 say "  ops token:             $OPS_TOKEN"
 say "  branch $DEMO_BRANCH token:  $BRANCH_TOKEN"
+say "  deadline timers (BullMQ board, ops only): linked from the ops dashboard, http://127.0.0.1:$API_PORT/ops/queues/"
 say "Ctrl-C stops every app."
 wait

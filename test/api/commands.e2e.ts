@@ -5,7 +5,7 @@ import { hqReviewMessageSchema, toEngineInput } from '../../apps/api/src/liabili
 import { query, resetDatabase } from '../support/database.js';
 import { produce, testKafka, uniquePrefix } from '../support/kafka.js';
 import { eventually } from '../support/processes.js';
-import { alertsReady, call, seedCase, seedHistory, startApi, tokenFor, withDb, type RunningApi, type SeededCase } from './support.js';
+import { alertsReady, call, openAlertStream, seedCase, seedHistory, startApi, tokenFor, withDb, type RunningApi, type SeededCase } from './support.js';
 
 /** Publishing and reading back through the broker (the mock cluster's group joins take seconds). */
 const KAFKA_TIMEOUT_MS = 30_000;
@@ -255,35 +255,7 @@ describe('staff API: commands, evidence and live alerts (real PostgreSQL and Kaf
 
   it('streams live alerts to each user within their scope only (SSE from courier.case.v1 and courier.notification.v1)', async () => {
     await alertsReady(api);
-    const open = async (token: string) => {
-      const controller = new AbortController();
-      const response = await fetch(`${api.url}/api/alerts/stream`, { headers: { Authorization: `Bearer ${token}` }, signal: controller.signal });
-      expect(response.status).toBe(200);
-      expect(response.headers.get('content-type')).toContain('text/event-stream');
-      const events: { type: string; data: Record<string, unknown> }[] = [];
-      void (async () => {
-        const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-        let buffer = '';
-        try {
-          for (;;) {
-            const { value, done } = await reader.read();
-            if (done) return;
-            buffer += value;
-            let end: number;
-            while ((end = buffer.indexOf('\n\n')) >= 0) {
-              const block = buffer.slice(0, end);
-              buffer = buffer.slice(end + 2);
-              const type = /^event: ?(.*)$/m.exec(block)?.[1] ?? 'message';
-              const data = block.split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trim()).join('\n');
-              events.push({ type, data: JSON.parse(data) as Record<string, unknown> });
-            }
-          }
-        } catch {
-          // aborted at the end of the test
-        }
-      })();
-      return { events, close: () => controller.abort() };
-    };
+    const open = (token: string) => openAlertStream(api, token);
     const [dbStream, otherStream, opsStream] = await Promise.all([open(tokens.db), open(tokens.other), open(tokens.ops)]);
     await eventually(async () => [dbStream, otherStream, opsStream].every((s) => s.events.some((e) => e.type === 'ready')), 5_000);
 

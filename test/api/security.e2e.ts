@@ -1,3 +1,5 @@
+import { Redis } from 'ioredis';
+import { BullMqDeadlineScheduler } from '../../apps/deadlines/src/scheduler/bullmq-deadline-scheduler.js';
 import { resetDatabase, query } from '../support/database.js';
 import { uniquePrefix } from '../support/kafka.js';
 import { call, seedCase, seedHistory, startApi, tokenFor, withDb, type RunningApi, type SeededCase } from './support.js';
@@ -8,6 +10,8 @@ import { call, seedCase, seedHistory, startApi, tokenFor, withDb, type RunningAp
  */
 describe('staff API: authentication, scope, input handling (real PostgreSQL)', () => {
   const prefix = uniquePrefix('apisec');
+  /** This suite's own Redis database: the ops queue board reads the deadline timers there. */
+  const redisUrl = 'redis://127.0.0.1:6379/7';
   let api: RunningApi;
   const tokens: Record<'ops' | 'hq' | 'shb001' | 'shb002' | 'hzb001' | 'hub', string> = {} as never;
   let own: SeededCase; // SHB001 is its delivering branch, SHB002 its origin
@@ -40,7 +44,7 @@ describe('staff API: authentication, scope, input handling (real PostgreSQL)', (
       tokenFor('branch-hzb001', 'BRANCH_STAFF', 'HZB001'),
       tokenFor('hub-shh01', 'HUB_STAFF', 'SHH01'),
     ]);
-    api = await startApi({ TOPIC_PREFIX: prefix, KAFKA_GROUP_PREFIX: prefix });
+    api = await startApi({ TOPIC_PREFIX: prefix, KAFKA_GROUP_PREFIX: prefix, REDIS_URL: redisUrl });
     const upload = await call<{ evidenceId: string }>(api, 'POST', `/api/cases/${foreign.caseNo}/evidence`, tokens.hzb001, {
       kind: 'PHOTO',
       contentBase64: Buffer.from('foreign photo').toString('base64'),
@@ -82,6 +86,8 @@ describe('staff API: authentication, scope, input handling (real PostgreSQL)', (
       'POST /api/liabilities/{recordId}/review': { path: `/api/liabilities/${foreignLiability}/review`, body: { outcome: 'CANCEL', reason: 'x' } },
       'GET /api/alerts/stream': { path: '/api/alerts/stream' },
       'GET /api/alerts/recent': { path: '/api/alerts/recent' },
+      'POST /api/ops/queues/session': { path: '/api/ops/queues/session' },
+      'DELETE /api/ops/queues/session': { path: '/api/ops/queues/session' },
     };
     return routes;
   };
@@ -110,6 +116,82 @@ describe('staff API: authentication, scope, input handling (real PostgreSQL)', (
     }
   });
 
+  it('reports Kafka, PostgreSQL and Redis on /health and the pipeline figures on /metrics', async () => {
+    const health = await call<{ status: string; details: Record<string, { status: string }> }>(api, 'GET', '/health', null);
+    expect(health.status).toBe(200);
+    expect(health.body.status).toBe('ok');
+    for (const dependency of ['kafka', 'postgres', 'redis']) expect(health.body.details[dependency]?.status).toBe('up');
+
+    const metrics = (await call<string>(api, 'GET', '/metrics', null)).body;
+    for (const name of ['courier_consumer_lag', 'courier_events_per_second', 'courier_dlq_records', 'courier_missed_deadlines', 'courier_overdue_open_cases', 'courier_notifications']) {
+      expect(metrics).toContain(`# TYPE ${name} gauge`);
+    }
+    // The seeded history: one missed D4 per seeded case with history, each with a sent customer SMS.
+    expect(metrics).toMatch(/^courier_missed_deadlines\{rule="D4",status="MISSED",app="api"\} 2$/m);
+    expect(metrics).toMatch(/^courier_notifications\{channel="SMS",status="SENT",app="api"\} 2$/m);
+    expect(metrics).toMatch(/^courier_dlq_records\{app="api"\} 0$/m);
+  });
+
+  it('serves the BullMQ board of the deadline timers to ops only (401 / 403 otherwise), read-only', async () => {
+    // Timers armed exactly as the deadlines app arms them, in this suite's Redis database.
+    const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    const scheduler = BullMqDeadlineScheduler.create(redis, () => Date.now());
+    try {
+      await redis.flushdb();
+      const due = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString();
+      expect(await scheduler.arm([{ deadlineId: 'WB0000000001-FAILED_DELIVERY-1-D5', dueAt: due(5) }, { deadlineId: 'WB0000000002-DAMAGE-1-S1', dueAt: due(2) }])).toBe(2);
+
+      for (const path of ['/ops/queues/', '/ops/queues/api/queues']) {
+        for (const token of [null, `cps_${'A'.repeat(43)}`]) {
+          const response = await call(api, 'GET', path, token);
+          expect({ path, token, status: response.status }).toEqual({ path, token, status: 401 });
+          expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
+        }
+        for (const token of [tokens.shb001, tokens.hub, tokens.hq]) {
+          expect({ path, status: (await call(api, 'GET', path, token)).status }).toEqual({ path, status: 403 });
+        }
+      }
+      const page = await call<string>(api, 'GET', '/ops/queues/', tokens.ops);
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('<base href="/ops/queues/"');
+
+      type Board = { queues: { name: string; readOnlyMode: boolean; counts: Record<string, number>; jobs: { id: string }[] }[] };
+      const board = await call<Board>(api, 'GET', '/ops/queues/api/queues?activeQueue=deadlines&status=delayed', tokens.ops);
+      expect(board.status).toBe(200);
+      expect(board.body.queues.map((q) => q.name)).toEqual(['deadlines']);
+      const [queue] = board.body.queues;
+      expect(queue!.readOnlyMode).toBe(true);
+      expect(queue!.counts.delayed).toBe(2);
+      expect(queue!.jobs.map((j) => j.id).sort()).toEqual(['WB0000000001-FAILED_DELIVERY-1-D5', 'WB0000000002-DAMAGE-1-S1']);
+
+      // A browser gets there with the cookie the dashboard asks for: HttpOnly, SameSite=Strict, the board's path only.
+      expect((await call(api, 'POST', '/api/ops/queues/session', tokens.hq)).status).toBe(403);
+      const session = await call<{ url: string }>(api, 'POST', '/api/ops/queues/session', tokens.ops);
+      expect(session.status).toBe(200);
+      expect(session.body.url).toBe('/ops/queues/');
+      const setCookie = session.headers.get('set-cookie') ?? '';
+      expect(setCookie).toMatch(/HttpOnly/);
+      expect(setCookie).toMatch(/SameSite=Strict/);
+      expect(setCookie).toMatch(/Path=\/ops\/queues/);
+      const cookie = setCookie.split(';')[0]!;
+      expect((await call(api, 'GET', '/ops/queues/api/queues', null, undefined, { Cookie: cookie })).status).toBe(200);
+      const branchCookie = cookie.replace(/=.*/, `=${tokens.shb001}`);
+      expect((await call(api, 'GET', '/ops/queues/api/queues', null, undefined, { Cookie: branchCookie })).status).toBe(403);
+      const cleared = await call(api, 'DELETE', '/api/ops/queues/session', tokens.ops);
+      expect(cleared.status).toBe(204);
+      expect(cleared.headers.get('set-cookie')).toMatch(/Max-Age=0/);
+
+      // Read-only: the timers belong to the deadlines app and its reconciler.
+      for (const action of ['promote', 'pause', 'clean/delayed']) {
+        expect({ action, status: (await call(api, 'PUT', `/ops/queues/api/queues/deadlines/${action}`, tokens.ops)).status }).toEqual({ action, status: 405 });
+      }
+      expect((await scheduler.counts()).delayed).toBe(2);
+    } finally {
+      await scheduler.close();
+      redis.disconnect();
+    }
+  });
+
   it('keeps the public surface to the page shell, health, metrics and the OpenAPI document', async () => {
     for (const path of ['/', '/health', '/metrics', '/docs-json']) {
       expect({ path, status: (await call(api, 'GET', path, null)).status }).toEqual({ path, status: 200 });
@@ -120,9 +202,10 @@ describe('staff API: authentication, scope, input handling (real PostgreSQL)', (
   });
 
   it("answers 403 or 404 on every route aimed at another branch's case, and acts on nothing", async () => {
-    const before = await query<{ n: number }>(`SELECT count(*)::int AS n FROM case_evidence`);
+    const written = `SELECT ((SELECT count(*) FROM case_evidence) + (SELECT count(*) FROM outbox))::int AS n`;
+    const before = await query<{ n: number }>(written);
     for (const [route, { path, body }] of Object.entries(callsOnForeignCase())) {
-      if (['GET /api/me', 'GET /api/alerts/stream', 'GET /api/alerts/recent', 'GET /api/cases'].includes(route)) continue;
+      if (['GET /api/me', 'GET /api/alerts/stream', 'GET /api/alerts/recent', 'GET /api/cases', 'DELETE /api/ops/queues/session'].includes(route)) continue;
       const response = await call(api, route.split(' ')[0]!, path, tokens.shb001, body);
       expect({ route, refused: [403, 404].includes(response.status), status: response.status }).toMatchObject({ route, refused: true });
       // The answer must not reveal the case: no waybill number, no case data.
@@ -132,8 +215,34 @@ describe('staff API: authentication, scope, input handling (real PostgreSQL)', (
     const list = await call<{ items: unknown[] }>(api, 'GET', `/api/cases?waybillNo=${foreign.waybillNo}`, tokens.shb001);
     expect(list.status).toBe(200);
     expect(list.body.items).toEqual([]);
-    const after = await query<{ n: number }>(`SELECT count(*)::int AS n FROM case_evidence`);
+    const after = await query<{ n: number }>(written);
     expect(after[0]!.n).toBe(before[0]!.n);
+  });
+
+  it('lets every registering site see the case (rules §6), not only the first to register', async () => {
+    // A missent item: the hub registered first, then the branch it reached by mistake (SHB003) registered too.
+    await withDb((client) =>
+      seedCase(client, { n: 5, caseClass: 'WRONG_ROUTING', reasonCode: 'MISSENT', originBranch: 'HZB002', deliveringBranch: 'HZB001', reportedBySite: 'SHH01', registeredBy: ['SHH01', 'SHB003'] }),
+    );
+    const rb = await tokenFor('branch-shb003', 'BRANCH_STAFF', 'SHB003');
+    const seen = await call<{ items: { caseNo: string }[] }>(api, 'GET', '/api/cases', rb);
+    expect(seen.body.items.map((c) => c.caseNo)).toEqual(['PI-202611-0000005']);
+    expect((await call(api, 'GET', '/api/cases/PI-202611-0000005', rb)).status).toBe(200);
+    expect((await call(api, 'GET', '/api/cases/PI-202611-0000005', tokens.shb001)).status).toBe(404);
+    const bySite = await call<{ items: { caseNo: string }[] }>(api, 'GET', '/api/cases?site=SHB003', tokens.hq);
+    expect(bySite.body.items.map((c) => c.caseNo)).toEqual(['PI-202611-0000005']);
+    // The match can use its index (on a table this small the planner only does when told not to scan it).
+    const plan = await withDb(async (client) => {
+      await client.query('BEGIN');
+      await client.query('SET LOCAL enable_seqscan = off');
+      const explained = await client.query(
+        `EXPLAIN SELECT case_id FROM problem_case c WHERE jsonb_path_query_array(c.snapshot, '$.data.registrations[*].site') @> jsonb_build_array('SHB003'::text)`,
+      );
+      await client.query('ROLLBACK');
+      return explained.rows.map((row: Record<string, string>) => row['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toMatch(/problem_case_registering_sites/);
+    await withDb((client) => client.query(`DELETE FROM problem_case WHERE case_no = 'PI-202611-0000005'`));
   });
 
   it('scopes branch staff to cases where their branch is OB, DB or registering site, hub staff to their hub, HQ and ops to all', async () => {
@@ -199,12 +308,33 @@ describe('staff API: authentication, scope, input handling (real PostgreSQL)', (
     expect(await query<{ n: number }>(`SELECT count(*)::int AS n FROM problem_case`)).toEqual(total);
   });
 
-  it('answers 413 to bodies over 64 KiB (declared or chunked) and 400s that name the field to bad ones', async () => {
+  it('answers 413 to bodies over 64 KiB, 8 MiB for evidence (declared or chunked), and 400s that name the field to bad ones', async () => {
     const path = `/api/cases/${own.caseNo}/reply`;
     const big = JSON.stringify({ instruction: 'REDELIVER_NEW_ADDRESS', newAddress: 'x'.repeat(70 * 1024) });
     expect((await call(api, 'POST', path, tokens.shb002, big)).status).toBe(413);
-    const evidence = JSON.stringify({ kind: 'PHOTO', contentBase64: Buffer.alloc(60 * 1024).toString('base64') });
-    expect((await call(api, 'POST', `/api/cases/${own.caseNo}/evidence`, tokens.shb001, evidence)).status).toBe(413);
+    // Evidence uploads carry a file: up to 8 MiB of request. A photo of a megabyte is fine, more than 8 MiB is not.
+    const evidencePath = `/api/cases/${own.caseNo}/evidence`;
+    const photo = { kind: 'PHOTO', contentBase64: Buffer.alloc(1024 * 1024, 7).toString('base64'), mediaType: 'image/jpeg' };
+    expect((await call<{ sizeBytes: number }>(api, 'POST', evidencePath, tokens.shb001, photo)).body).toMatchObject({ sizeBytes: 1024 * 1024 });
+    const huge = await call<{ message: string }>(api, 'POST', evidencePath, tokens.shb001, { kind: 'PHOTO', contentBase64: Buffer.alloc(6.5 * 1024 * 1024).toString('base64') });
+    expect(huge.status).toBe(413);
+    expect(huge.body.message).toContain('8 MiB');
+    const hugeChunked = await fetch(`${api.url}${evidencePath}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${tokens.shb001}`, 'Content-Type': 'application/json' },
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(Buffer.from('{"kind":"PHOTO","contentBase64":"'));
+          for (let i = 0; i < 9; i++) controller.enqueue(Buffer.alloc(1024 * 1024, 0x41));
+          controller.enqueue(Buffer.from('"}'));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(hugeChunked.status).toBe(413);
+    // The larger limit is the evidence upload's only: the same size elsewhere is refused.
+    expect((await call(api, 'POST', `/api/cases/${own.caseNo}/resolve`, tokens.ops, { reason: 'x'.repeat(1024 * 1024) })).status).toBe(413);
 
     const chunks = [Buffer.from('{"instruction":"DELIVER","newAddress":"'), Buffer.alloc(80 * 1024, 0x61), Buffer.from('"}')];
     const chunked = await fetch(`${api.url}${path}`, {

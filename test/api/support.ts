@@ -66,6 +66,8 @@ export interface CaseSeed {
   nextDueAt?: string | null;
   /** Liabilities in force, as the engine's flags keep them. */
   overdue?: { rule: string; party: string; siteCode: string | null }[];
+  /** Sites of the case's registrations (default: one, by the delivering branch). */
+  registeredBy?: string[];
 }
 
 /** Inserts a problem case as the ingest service would have written it (only the columns and snapshot parts the API reads). */
@@ -80,16 +82,14 @@ export async function seedCase(client: pg.Client, seed: CaseSeed): Promise<Seede
     caseNo,
     flags: { overdue, escalationLevel: 0, noReply: false, underHqReview: false, favourableToDb: false, wrongTarget: false },
     data: {
-      registrations: [
-        {
-          eventId: `reg-${seed.n}`,
-          at: '2026-11-20T07:00:00.000Z',
-          site: seed.deliveringBranch ?? 'SHB001',
-          channel: 'PHONE_FALLBACK',
-          phone: { contactName: '张伟明', phone: '13812345678', calledAt: '2026-11-20T06:50:00.000Z' },
-          evidence: [{ kind: 'PHOTO', uri: 's3://evidence/photo.jpg', sha256: 'a'.repeat(64) }],
-        },
-      ],
+      registrations: (seed.registeredBy ?? [seed.deliveringBranch ?? 'SHB001']).map((site, i) => ({
+        eventId: `reg-${seed.n}${i ? `-${i}` : ''}`,
+        at: '2026-11-20T07:00:00.000Z',
+        site,
+        channel: 'PHONE_FALLBACK',
+        phone: { contactName: '张伟明', phone: '13812345678', calledAt: '2026-11-20T06:50:00.000Z' },
+        evidence: [{ kind: 'PHOTO', uri: 's3://evidence/photo.jpg', sha256: 'a'.repeat(64) }],
+      })),
       replies: [],
       actions: [],
       attempts: [],
@@ -186,4 +186,41 @@ export async function call<T = Record<string, unknown>>(
     // not JSON (HTML page, file content): kept as text
   }
   return { status: response.status, body: parsed as T, headers: response.headers };
+}
+
+export interface AlertStream {
+  events: { type: string; data: Record<string, unknown> }[];
+  close(): void;
+}
+
+/** Opens `GET /api/alerts/stream` as this user and collects the Server-Sent Events it receives. */
+export async function openAlertStream(api: RunningApi, token: string): Promise<AlertStream> {
+  const controller = new AbortController();
+  const response = await fetch(`${api.url}/api/alerts/stream`, { headers: { Authorization: `Bearer ${token}` }, signal: controller.signal });
+  if (response.status !== 200 || !response.headers.get('content-type')?.includes('text/event-stream')) {
+    throw new Error(`alert stream: HTTP ${response.status} ${response.headers.get('content-type')}`);
+  }
+  const events: AlertStream['events'] = [];
+  void (async () => {
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += value;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const type = /^event: ?(.*)$/m.exec(block)?.[1] ?? 'message';
+          const data = block.split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trim()).join('\n');
+          events.push({ type, data: JSON.parse(data) as Record<string, unknown> });
+        }
+      }
+    } catch {
+      // aborted by close()
+    }
+  })();
+  return { events, close: () => controller.abort() };
 }

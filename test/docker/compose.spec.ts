@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { TOPIC_NAMES } from '#config';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const composePath = resolve(repoRoot, 'docker/compose.yaml');
@@ -36,17 +37,8 @@ const dockerfile = dockerfileText
   .join('\n');
 
 const APPS = { ingest: 3001, deadlines: 3002, notifier: 3003, api: 3000 } as const;
-const CONTRACT_TOPICS = [
-  'courier.scan.v1',
-  'courier.exception.v1',
-  'courier.reply.v1',
-  'courier.action.v1',
-  'courier.case.v1',
-  'courier.notification.v1',
-  'courier.dlq.v1',
-  'courier.deadline-intent.v1',
-  'courier.notification-intent.v1',
-];
+/** Every topic the apps use (events.md's and the internal ones): a new one must be declared for kafka-init too. */
+const CONTRACT_TOPICS = Object.values(TOPIC_NAMES);
 
 const kafkaNodes = Object.entries(services).filter(([, service]) => service.image?.startsWith('apache/kafka') && service.environment?.KAFKA_NODE_ID !== undefined);
 

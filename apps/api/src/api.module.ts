@@ -17,7 +17,11 @@ import { CaseCommandsController } from './commands/case-commands.controller.js';
 import { CommandPublisher } from './commands/command-publisher.js';
 import { DashboardController } from './dashboard/dashboard.controller.js';
 import { EvidenceController } from './evidence/evidence.controller.js';
+import { EvidenceRepository } from './evidence/evidence.repository.js';
+import { UploadEvidenceUseCase } from './evidence/usecases/upload-evidence/upload-evidence.usecase.js';
 import { LiabilityController } from './liability/liability.controller.js';
+import { QueueBoardController } from './ops-queues/queue-board.controller.js';
+import { QueueBoard } from './ops-queues/queue-board.js';
 import { SummaryController } from './summary/summary.controller.js';
 import { SummaryService } from './summary/summary.service.js';
 
@@ -39,6 +43,7 @@ import { SummaryService } from './summary/summary.service.js';
     EvidenceController,
     LiabilityController,
     AlertsController,
+    QueueBoardController,
   ],
   providers: [
     { provide: UsersService, inject: [DataSource], useFactory: (dataSource: DataSource) => new UsersService(dataSource) },
@@ -47,8 +52,11 @@ import { SummaryService } from './summary/summary.service.js';
     ApiMetrics,
     SummaryService,
     CasesRepository,
+    EvidenceRepository,
+    UploadEvidenceUseCase,
     CommandPublisher,
     AlertFeed,
+    QueueBoard,
   ],
 })
 export class ApiModule {}

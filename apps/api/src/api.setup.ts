@@ -2,15 +2,17 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { applyBodyLimits } from './http/body-limits.js';
+import { QueueBoard } from './ops-queues/queue-board.js';
 
 /**
  * What the API app needs beyond its module, shared by main.ts and the e2e tests: body limits (before Nest adds its
- * default parsers) and the OpenAPI document at /docs (JSON at /docs-json).
+ * default parsers), the ops queue board at /ops/queues and the OpenAPI document at /docs (JSON at /docs-json).
  */
 export function configureApiApp(app: INestApplication): void {
   const express = app as NestExpressApplication;
   express.disable('x-powered-by');
   applyBodyLimits(express);
+  app.get(QueueBoard).mount(express);
   const config = new DocumentBuilder()
     .setTitle('Courier problem shipments — staff API')
     .setDescription(

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import type { Kafka } from 'kafkajs';
+import { TOPICS, type Topics } from '#config';
 import { KAFKA, ensureTopics } from '#messaging';
 import { runService } from '#observability';
 import { ApiModule } from './api.module.js';
 import { configureApiApp } from './api.setup.js';
-import { CommandPublisher } from './commands/command-publisher.js';
 
 await runService({
   name: 'api',
@@ -12,7 +12,9 @@ await runService({
   defaultPort: 3000,
   async beforeListen(app) {
     configureApiApp(app);
-    // The API is the producer of the internal HQ review topic: make sure it exists on brokers without auto-creation.
-    await ensureTopics(app.get<Kafka>(KAFKA), [app.get(CommandPublisher).topicOf('hqReview')]);
+    // The API is the producer of the internal HQ review and evidence topics (the latter through the outbox): make sure
+    // they exist on brokers without auto-creation.
+    const topics = app.get<Topics>(TOPICS);
+    await ensureTopics(app.get<Kafka>(KAFKA), [topics.hqReview, topics.evidence]);
   },
 });

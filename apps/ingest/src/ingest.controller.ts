@@ -37,6 +37,12 @@ export class IngestController {
     return this.handle('hqReview', batch, ctx);
   }
 
+  /** Evidence stored through the API: it can satisfy a case's §5 gates, so it goes through the engine too. */
+  @EventPattern('evidence')
+  onEvidence(@Payload() batch: KafkaBatch, @Ctx() ctx: unknown): Promise<void> {
+    return this.handle('evidence', batch, ctx);
+  }
+
   // Nest types handler arguments after the payload as unknown; KafkaBatchServer always passes a KafkaBatchContext.
   private async handle(kind: InputKind, batch: KafkaBatch, ctx: unknown): Promise<void> {
     const { controls } = ctx as KafkaBatchContext;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_TEXT, SITE_CODE_PATTERN, timestampSchema, WAYBILL_NO_PATTERN } from './primitives.js';
+import { eventTimeSchema, MAX_TEXT, SITE_CODE_PATTERN, WAYBILL_NO_PATTERN } from './primitives.js';
 import { PARTIES } from './output-events.js';
 
 /**
@@ -24,7 +24,7 @@ const envelope = {
   caseId: id,
   liabilityId: id,
   /** When HQ issued the command (processing time of the API is the event time of a staff decision). */
-  occurredAt: timestampSchema,
+  occurredAt: eventTimeSchema,
 };
 
 export const reassignTargetSchema = z.strictObject({

@@ -16,6 +16,8 @@ export {
   MAX_SHORT_TEXT,
   MAX_TEXT,
   SITE_CODE_PATTERN,
+  eventTimeSchema,
+  MIN_EVENT_TIME,
   timestampSchema,
   WAYBILL_NO_PATTERN,
   yuanToFen,
@@ -52,10 +54,13 @@ export {
   MAX_PAYLOAD_BYTES,
   parseInputMessage,
   parseHqReviewMessage,
+  parseEvidenceMessage,
+  type EvidenceParseResult,
   type HqReviewParseResult,
   type ParseResult,
   type RawInputMessage,
 } from './parse.js';
+export { isStorableText, MAX_REASON_LENGTH, printableReason } from './printable.js';
 export {
   CASE_EVENT_TYPES,
   CASE_STATES,
@@ -77,3 +82,11 @@ export {
   hqReviewMessageSchema,
   type HqReviewMessage,
 } from './hq-review.js';
+export {
+  EVIDENCE_TOPIC,
+  EVIDENCE_KINDS,
+  codLetterDetailsSchema,
+  evidenceMessageSchema,
+  type EvidenceKind,
+  type EvidenceMessage,
+} from './evidence.js';

@@ -10,7 +10,7 @@ import {
   sha256Schema,
   siteCodeSchema,
   text,
-  timestampSchema,
+  eventTimeSchema,
   waybillNoSchema,
   yuanSchema,
   yuanToFen,
@@ -36,7 +36,7 @@ const common = {
   eventId: eventIdSchema,
   schemaVersion,
   waybillNo: waybillNoSchema,
-  occurredAt: timestampSchema,
+  occurredAt: eventTimeSchema,
   siteCode: siteCodeSchema,
   operatorId: text(64).optional(),
 };
@@ -201,7 +201,7 @@ const paymentChangeSchema = z
 const phoneRecordSchema = z.object({
   contactName: text(100),
   phone: text(32),
-  calledAt: timestampSchema,
+  calledAt: eventTimeSchema,
 });
 
 /** Class-specific payloads and the class their reason code must belong to. */
@@ -217,7 +217,7 @@ export const exceptionEventSchema = z
     kind: z.literal('exception'),
     siteType: siteSchema,
     reasonCode: reasonCodeSchema,
-    observedAt: timestampSchema.optional(),
+    observedAt: eventTimeSchema.optional(),
     description: z.string({ error: 'must be a string' }).max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`).optional(),
     channel: oneOf(['ONLINE', 'PHONE_FALLBACK']).default('ONLINE'),
     phoneRecord: phoneRecordSchema.optional(),

@@ -42,6 +42,23 @@ describe('courier.dlq.v1 record', () => {
     });
     expect(record).toMatchObject({ key: null, keyBase64: '/w==', valueBase64: null, field: null });
   });
+
+  it('keeps only storable text: a key with a NUL byte is in keyBase64 only, reasons and header names are escaped', () => {
+    const record = toDlqRecord({
+      topic: 't',
+      partition: 0,
+      offset: '8',
+      key: Buffer.from('ZT\u00001'),
+      value: Buffer.from('x'),
+      headers: { 'a\u0000b': 'v' },
+      reason: `invalid JSON: Unexpected token '\u0000', "\u0000\ud800" is not valid JSON`,
+      rejectedAt: '2026-11-23T04:00:00Z',
+    });
+    expect(record.key).toBeNull();
+    expect(Buffer.from(record.keyBase64!, 'base64').toString()).toBe('ZT\u00001');
+    expect(record.reason).toBe(`invalid JSON: Unexpected token '\\u0000', "\\u0000\\ud800" is not valid JSON`);
+    expect(Object.keys(record.headers)).toEqual(['a\\u0000b']);
+  });
 });
 
 describe('output event schemas', () => {

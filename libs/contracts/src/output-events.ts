@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { siteCodeSchema, timestampSchema, waybillNoSchema } from './primitives.js';
+import { isStorableText, printableReason } from './printable.js';
 import { CASE_CLASSES } from './reason-codes.js';
 
 /*
@@ -168,10 +169,13 @@ export function toDlqRecord(message: RejectedMessage): DlqRecord {
       key = null;
     }
   }
+  // A NUL cannot be stored (text or jsonb): such a key is only in keyBase64.
+  if (key !== null && !isStorableText(key)) key = null;
   const headers: DlqRecord['headers'] = {};
   for (const [name, value] of Object.entries(message.headers ?? {})) {
     if (value === null || value === undefined) continue;
-    headers[name] = Array.isArray(value) ? value.map(toBase64) : toBase64(value);
+    // Header names are free text on the wire; the record is stored as jsonb, which refuses NUL.
+    headers[printableReason(name)] = Array.isArray(value) ? value.map(toBase64) : toBase64(value);
   }
   return dlqRecordSchema.parse({
     schemaVersion: 1,
@@ -182,7 +186,7 @@ export function toDlqRecord(message: RejectedMessage): DlqRecord {
     keyBase64: message.key === null || message.key === undefined ? null : toBase64(message.key),
     valueBase64: message.value === null || message.value === undefined ? null : toBase64(message.value),
     headers,
-    reason: message.reason.length > 4000 ? `${message.reason.slice(0, 3999)}…` : message.reason,
+    reason: printableReason(message.reason),
     field: message.field ?? null,
     rejectedAt: new Date(message.rejectedAt).toISOString(),
   });

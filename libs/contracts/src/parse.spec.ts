@@ -53,10 +53,20 @@ describe('parseInputMessage: valid input', () => {
     expect(result.ok && result.event.kind).toBe('scan');
   });
 
-  it('accepts a duplicated JSON key, last one wins', () => {
-    const json = JSON.stringify(validExamples.signed()).replace('"signer":"本人"', '"signer":"first","signer":"last"');
-    const result = parse('scan', json);
-    expect(result.ok && result.event.kind === 'scan' && result.event.scanType === 'SIGNED' && result.event.signer).toBe('last');
+  it('does not mistake a string value that starts with ":" for a duplicated key', () => {
+    const result = parse('scan', { ...validExamples.signed(), signer: ':本人', operatorId: ' : ' });
+    expect(result.ok).toBe(true);
+  });
+
+  it('applies an event however late it arrives: no bound relative to processing time (rules §3, replays)', () => {
+    const fourHundredDaysAgo = new Date(NOW.getTime() - 400 * 86_400_000).toISOString();
+    expect(parse('scan', { ...validExamples.signed(), occurredAt: fourHundredDaysAgo }).ok).toBe(true);
+    expect(parse('scan', { ...validExamples.signed(), occurredAt: '2000-01-01T00:00:00Z' }).ok).toBe(true);
+  });
+
+  it('accepts characters outside the BMP (a surrogate pair) and drops an unknown field whatever it holds', () => {
+    expect(parse('scan', { ...validExamples.signed(), signer: '王😀' }).ok).toBe(true);
+    expect(parse('scan', { ...validExamples.signed(), vendorNote: 'a\u0000b' }).ok).toBe(true);
   });
 
   it('drops unknown extra fields (producers may add optional ones)', () => {
@@ -122,6 +132,29 @@ describe('parseInputMessage: every kind of bad input gives its reason', () => {
     ['zero attempts', () => parse('scan', { ...validExamples.deliveryFailed(), attempt: 0 }), /^attempt: must be a whole number ≥ 1$/],
     ['negative attempts', () => parse('scan', { ...validExamples.deliveryFailed(), attempt: -2 }), /^attempt: must be a whole number ≥ 1$/],
     ['fractional attempts', () => parse('scan', { ...validExamples.deliveryFailed(), attempt: 1.5 }), /^attempt: must be a whole number$/],
+    [
+      'duplicated JSON key',
+      () => parse('scan', JSON.stringify(validExamples.signed()).replace('"signer":"本人"', '"signer":"first","signer":"last"')),
+      /^duplicated key "signer": a JSON parser keeps only one of the values, so which one the sender meant is ambiguous$/,
+    ],
+    [
+      'duplicated key in a nested object',
+      () => parse('scan', JSON.stringify(validExamples.pickup()).replace('"name":"张伟"', '"name":"张伟","name":"李"')),
+      /^duplicated key "name" in recipient: /,
+    ],
+    ['clock never set (1970)', () => parse('scan', { ...validExamples.signed(), occurredAt: '1970-01-01T08:00:00+08:00' }), /^occurredAt: 1970-01-01T08:00:00\+08:00 is before 2000-01-01T00:00:00Z: a device clock that was never set/],
+    ['just before 2000 in UTC', () => parse('scan', { ...validExamples.signed(), occurredAt: '2000-01-01T07:59:59+08:00' }), /^occurredAt: .* is before 2000-01-01T00:00:00Z/],
+    ['year 0000', () => parse('scan', { ...validExamples.signed(), occurredAt: '0000-01-01T08:00:00+08:00' }), /^occurredAt: .* is before 2000/],
+    [
+      'phone call in 1970',
+      () => parse('exception', { ...validExamples.phoneFallback(), phoneRecord: { contactName: '王', phone: '1', calledAt: '1970-01-01T00:00:00Z' } }),
+      /^phoneRecord\.calledAt: .* is before 2000/,
+    ],
+    ['NUL in a text field', () => parse('scan', { ...validExamples.signed(), signer: '本\u0000人' }), /^signer: contains U\+0000 \(NUL\), which no text of an event may hold$/],
+    ['NUL in a nested text field', () => parse('scan', { ...validExamples.pickup(), recipient: { name: 'a\u0000', address: 'x' } }), /^recipient\.name: contains U\+0000/],
+    ['unpaired surrogate', () => parse('scan', { ...validExamples.signed(), operatorId: 'op\ud800' }), /^operatorId: contains an unpaired UTF-16 surrogate \(\\ud800\), which is not a character$/],
+    ['caseRef missing', () => parse('reply', { ...validExamples.replyByCaseNo(), caseRef: undefined }), /^caseRef: required$/],
+    ['wrong topic (a scan on the reply topic)', () => parse('reply', validExamples.signed()), /^caseRef: required; instruction: required; repliedBy: required$/],
     ['unknown schemaVersion', () => parse('scan', { ...validExamples.signed(), schemaVersion: 2 }), /^schemaVersion: unsupported schemaVersion 2/],
     ['missing field', () => parse('scan', { ...validExamples.signed(), signer: undefined }), /^signer: required$/],
     ['missing eventId', () => parse('scan', { ...validExamples.signed(), eventId: undefined }), /^eventId: required$/],
@@ -149,6 +182,26 @@ describe('parseInputMessage: every kind of bad input gives its reason', () => {
     ],
   ])('%s', (_name, run, expected) => {
     expect(reasonOf(run())).toMatch(expected);
+  });
+
+  it('gives printable reasons: control characters and unpaired surrogates escaped, length capped', () => {
+    const reasons = [
+      reasonOf(parse('scan', '\u0000garbage')),
+      reasonOf(parse('scan', { ...validExamples.signed(), occurredAt: 'a\u0001\ud800' })),
+      reasonOf(parse('scan', `{"a\\u0000":1,"a\\u0000":2}`)),
+      reasonOf(parse('scan', { ...validExamples.signed(), occurredAt: '\u0000'.repeat(39) })),
+    ];
+    const long = reasonOf(parse('scan', validExamples.signed(), `😀${'K'.repeat(991)}😀😀`));
+    expect(long).toMatch(/^key "😀K+…$/);
+    expect(long.length).toBeLessThanOrEqual(1000);
+    reasons.push(long);
+    expect(reasons[0]).toMatch(/^invalid JSON: Unexpected token '\\u0000'/);
+    for (const reason of reasons) {
+      expect(reason).not.toMatch(/[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
+      expect(reason.length).toBeLessThanOrEqual(1000);
+    }
+    const duplicated = parse('scan', `{"a\\u0000":1,"a\\u0000":2}`);
+    expect(duplicated).toMatchObject({ ok: false, field: 'a\\u0000' });
   });
 
   it('names the offending field', () => {

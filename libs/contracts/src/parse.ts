@@ -1,7 +1,10 @@
+import { visit } from 'jsonc-parser';
 import type { z } from 'zod';
 import { inputEventSchemas, type InputEvent } from './input-events.js';
 import type { InputKind } from './topics.js';
 import { hqReviewMessageSchema, type HqReviewMessage } from './hq-review.js';
+import { printableReason, UNPAIRED_SURROGATE } from './printable.js';
+import { evidenceMessageSchema, type EvidenceMessage } from './evidence.js';
 
 /** events.md: a payload over 256 KiB is rejected. */
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
@@ -35,11 +38,12 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Validates one input message of events.md. Never throws: every bad input comes back as `{ ok: false, reason }`
- * for the DLQ. Checks, in order: size, UTF-8, JSON, nesting depth, schema (fields, codes, cross-field rules),
- * key = waybillNo, occurredAt not more than 7 days ahead of `now`.
+ * for the DLQ, the reason printable (control characters escaped, at most MAX_REASON_LENGTH characters). Checks, in
+ * order: size, UTF-8, JSON, nesting depth, duplicated keys, schema (fields, codes, cross-field rules), text that
+ * PostgreSQL can store, key = waybillNo, occurredAt not more than 7 days ahead of `now`.
  *
- * Duplicated JSON keys are accepted, last one wins (that is JSON.parse's behaviour and RFC 8259 leaves it to
- * the parser); the event that results is still fully validated.
+ * Duplicated JSON keys are rejected: JSON.parse silently keeps the last value (RFC 8259 leaves it to the parser,
+ * and other parsers keep the first), so which value the sender meant is ambiguous.
  */
 export function parseInputMessage(message: RawInputMessage): ParseResult {
   const result = parseKeyedMessage(message, (payload) =>
@@ -60,9 +64,27 @@ export function parseHqReviewMessage(message: Omit<RawInputMessage, 'kind'>): Hq
 
 export type HqReviewParseResult = { ok: true; message: HqReviewMessage } | Extract<ParseResult, { ok: false }>;
 
+/** Validates one message of the internal `courier.evidence.v1` topic with the same checks as the input topics. */
+export function parseEvidenceMessage(message: Omit<RawInputMessage, 'kind'>): EvidenceParseResult {
+  const result = parseKeyedMessage(message, (payload) => evidenceMessageSchema.safeParse(payload, { reportInput: true }));
+  return result.ok ? { ok: true, message: result.value as EvidenceMessage } : result;
+}
+
+export type EvidenceParseResult = { ok: true; message: EvidenceMessage } | Extract<ParseResult, { ok: false }>;
+
 type Validated = { waybillNo: string; occurredAt: string };
 
 function parseKeyedMessage(
+  message: Omit<RawInputMessage, 'kind'>,
+  validate: (payload: Record<string, unknown>) => z.ZodSafeParseResult<unknown>,
+): { ok: true; value: Validated } | Extract<ParseResult, { ok: false }> {
+  const result = checkKeyedMessage(message, validate);
+  if (result.ok) return result;
+  // A duplicated key's name goes into `field`: it may hold anything a JSON string can.
+  return { ...result, reason: printableReason(result.reason), ...(result.field === undefined ? {} : { field: printableReason(result.field) }) };
+}
+
+function checkKeyedMessage(
   message: Omit<RawInputMessage, 'kind'>,
   validate: (payload: Record<string, unknown>) => z.ZodSafeParseResult<unknown>,
 ): { ok: true; value: Validated } | Extract<ParseResult, { ok: false }> {
@@ -91,8 +113,21 @@ function parseKeyedMessage(
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
     return { ok: false, reason: `payload must be a JSON object, got ${describe(payload)}`, field: 'value' };
   }
-  if (exceedsDepth(payload, MAX_JSON_DEPTH)) {
+  const tree = inspectTree(payload, MAX_JSON_DEPTH);
+  if (tree.tooDeep) {
     return { ok: false, reason: `payload nests deeper than ${MAX_JSON_DEPTH} levels`, field: 'value' };
+  }
+  // Fast path: every key of the text ends in `"` + whitespace + `:`, and such a sequence outside a key is rare
+  // (a string value starting with ':'), so as many of them as parsed keys proves there is no duplicate.
+  if (countKeyLikeTokens(json) > tree.keys) {
+    const duplicate = findDuplicateKey(json);
+    if (duplicate) {
+      return {
+        ok: false,
+        reason: `duplicated key ${JSON.stringify(duplicate.key)}${duplicate.path ? ` in ${duplicate.path}` : ''}: a JSON parser keeps only one of the values, so which one the sender meant is ambiguous`,
+        field: duplicate.path ? `${duplicate.path}.${duplicate.key}` : duplicate.key,
+      };
+    }
   }
 
   const parsed = validate(payload as Record<string, unknown>);
@@ -100,6 +135,14 @@ function parseKeyedMessage(
     return describeIssues(parsed.error.issues) as Extract<ParseResult, { ok: false }>;
   }
   const event = parsed.data as Validated;
+  // From bytes, only escapes (`\u0000`, `\ud800`) can bring NUL or an unpaired surrogate into a string: a raw control
+  // character is invalid JSON and the UTF-8 decoder is strict. Ordinary events have no `\u` and skip the walk.
+  if (typeof value === 'string' || json.includes('\\u')) {
+    const unstorable = findUnstorableText(event);
+    if (unstorable) {
+      return { ok: false, reason: `${unstorable.field}: ${unstorable.problem}`, field: unstorable.field };
+    }
+  }
 
   const key = decodeKey(message.key);
   if (key === null) {
@@ -135,22 +178,82 @@ function decodeKey(key: RawInputMessage['key']): string | null {
   }
 }
 
-/** Iterative, so a hostile 200,000-level array cannot overflow the stack here. */
-function exceedsDepth(root: object, maxDepth: number): boolean {
-  const stack: [unknown, number][] = [[root, 1]];
+/**
+ * Nesting depth (over `maxDepth` or not) and the number of object keys of the parsed payload. Iterative, so a
+ * hostile 200,000-level array cannot overflow the stack here.
+ */
+function inspectTree(root: object, maxDepth: number): { tooDeep: boolean; keys: number } {
+  const stack: [object, number][] = [[root, 1]];
+  let keys = 0;
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
     if (depth > maxDepth) {
-      return true;
+      return { tooDeep: true, keys };
     }
-    for (const child of Object.values(node as object)) {
+    const children = Object.values(node);
+    if (!Array.isArray(node)) {
+      keys += children.length;
+    }
+    for (const child of children) {
       if (typeof child === 'object' && child !== null) {
         stack.push([child, depth + 1]);
       }
     }
   }
-  return false;
+  return { tooDeep: false, keys };
 }
+
+const KEY_LIKE = /"[\t\n\r ]*:/g;
+
+function countKeyLikeTokens(json: string): number {
+  let count = 0;
+  KEY_LIKE.lastIndex = 0;
+  while (KEY_LIKE.exec(json) !== null) count++;
+  return count;
+}
+
+/** The first key that appears twice in one object of the (already valid) JSON text, with its object's path. */
+function findDuplicateKey(json: string): { key: string; path: string } | null {
+  const objects: Set<string>[] = [];
+  let found: { key: string; path: string } | null = null;
+  visit(json, {
+    onObjectBegin: () => void objects.push(new Set()),
+    onObjectEnd: () => void objects.pop(),
+    onObjectProperty: (key, _offset, _length, _line, _column, pathSupplier) => {
+      const seen = objects[objects.length - 1]!;
+      if (seen.has(key) && !found) {
+        found = { key, path: formatPath(pathSupplier()) };
+      }
+      seen.add(key);
+    },
+  });
+  return found;
+}
+
+/**
+ * A string of the validated event that no text column can hold: PostgreSQL refuses U+0000 in text and jsonb, and an
+ * unpaired UTF-16 surrogate is not a character (jsonb refuses it too). Accepting one would fail the batch's
+ * transaction on every retry and stop the partition, so the event is rejected here, naming the field.
+ */
+function findUnstorableText(root: unknown): { field: string; problem: string } | null {
+  const stack: [unknown, PropertyKey[]][] = [[root, []]];
+  while (stack.length > 0) {
+    const [node, path] = stack.pop()!;
+    if (typeof node === 'string') {
+      if (node.includes('\u0000')) {
+        return { field: formatPath(path), problem: 'contains U+0000 (NUL), which no text of an event may hold' };
+      }
+      const surrogate = UNPAIRED_SURROGATE.exec(node);
+      if (surrogate) {
+        return { field: formatPath(path), problem: `contains an unpaired UTF-16 surrogate (\\u${surrogate[0].charCodeAt(0).toString(16)}), which is not a character` };
+      }
+    } else if (typeof node === 'object' && node !== null) {
+      for (const [key, child] of Object.entries(node)) stack.push([child, [...path, Array.isArray(node) ? Number(key) : key]]);
+    }
+  }
+  return null;
+}
+
 
 /** At most this many problems are listed in one reason (the first is usually the cause). */
 const MAX_ISSUES_REPORTED = 3;
@@ -184,6 +287,9 @@ function describeIssue(issue: z.core.$ZodIssue): { field: string; text: string }
               ? `${prefix}required`
               : `${prefix}unknown ${field} ${JSON.stringify(input)} (expected one of ${options.join(', ')})`,
         };
+      }
+      if (issue.input === undefined) {
+        return { field, text: `${prefix}required` };
       }
       if (field === 'caseRef') {
         return { field, text: `${prefix}must be {"caseNo": "PI-YYYYMM-NNNNNNN"} or {"waybillNo": "…", "class": "<case class>"}` };

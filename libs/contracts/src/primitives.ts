@@ -33,6 +33,16 @@ export const caseNoSchema = z.string().regex(CASE_NO_PATTERN, 'must look like PI
 
 export const sha256Schema = z.string().regex(SHA256_PATTERN, 'must be a SHA-256 hex digest (64 hex characters)');
 
+/**
+ * The earliest time an event may carry. Late events are applied however late they arrive (rules §3: deadlines run
+ * on event time, and replaying an old day must give the same result whenever it runs), so there is no bound
+ * relative to processing time. This absolute floor only catches clocks that were never set (a handheld whose clock
+ * was reset reads 1970-01-01) and keeps every time where JavaScript's ISO output and PostgreSQL
+ * agree: 0001-01-01T00:00+08:00 prints as year 0000, which PostgreSQL refuses, and a refused row stops the partition.
+ */
+export const MIN_EVENT_TIME = '2000-01-01T00:00:00Z';
+const MIN_EVENT_TIME_MS = Date.parse(MIN_EVENT_TIME);
+
 const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/;
 const ISO_WITHOUT_OFFSET = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?$/;
 
@@ -52,6 +62,16 @@ export const timestampSchema = z
       ctx.addIssue({ code: 'custom', message: `"${value}" is not a valid date and time` });
     }
   });
+
+/** The time of an event (`occurredAt`, `observedAt`, a phone call): a timestamp not before MIN_EVENT_TIME. */
+export const eventTimeSchema = timestampSchema.superRefine((value, ctx) => {
+  // Any year from 2001 on is past the floor whatever the offset: only older ones need the exact comparison.
+  if (value.slice(0, 4) > '2000') return;
+  const time = DateTime.fromISO(value, { setZone: true });
+  if (time.isValid && time.toMillis() < MIN_EVENT_TIME_MS) {
+    ctx.addIssue({ code: 'custom', message: `${value} is before ${MIN_EVENT_TIME}: a device clock that was never set, not a time of this network` });
+  }
+});
 
 export const reasonCodeSchema = z.enum(REASON_CODES as [ReasonCode, ...ReasonCode[]], {
   error: (issue) => (issue.input === undefined ? 'required' : `unknown code ${JSON.stringify(issue.input)}`),

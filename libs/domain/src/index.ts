@@ -4,3 +4,4 @@ export * from './policy/index.js';
 export * from './time/index.js';
 export * from './replay/index.js';
 export * from './commands/hq-review.js';
+export * from './commands/evidence.js';

@@ -3,8 +3,9 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities/index.js';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-initial-schema.js';
 import { ApiUsers1763910000000 } from './migrations/1763910000000-api-users.js';
+import { CaseRegisteringSites1763920000000 } from './migrations/1763920000000-case-registering-sites.js';
 
-export const MIGRATIONS = [InitialSchema1763900000000, ApiUsers1763910000000];
+export const MIGRATIONS = [InitialSchema1763900000000, ApiUsers1763910000000, CaseRegisteringSites1763920000000];
 
 export function dataSourceOptions(databaseUrl: string, poolSize = 10): DataSourceOptions {
   return {

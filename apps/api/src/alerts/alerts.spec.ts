@@ -40,6 +40,19 @@ describe('alerts from courier.case.v1', () => {
     expect(alertFromCaseMessage('t/0/9', caseEvent('CASE_CHANGED', 'INSTRUCTED', { previousState: 'INSTRUCTED' }), new CaseStateMemory(), at)).toBeNull();
   });
 
+  it('raises "reply received" on a jump from awaiting the reply straight into IN_ACTION, but not for complaints or NO_REPLY', () => {
+    const run = (states: string[], extra: Record<string, unknown> = {}) => {
+      const memory = new CaseStateMemory();
+      return states.map((state, i) => alertFromCaseMessage(`t/1/${i}`, caseEvent('CHANGED', state, extra), memory, at)?.type ?? null);
+    };
+    // e.g. APPLY_PAYMENT_CHANGE with the photo already there: the change is APPLIED at the reply.
+    expect(run(['AWAITING_REPLY', 'IN_ACTION', 'IN_ACTION'])).toEqual([null, 'case.reply', null]);
+    expect(run(['AWAITING_REPLY', 'IN_ACTION'], { caseClass: 'COMPLAINT' })).toEqual([null, null]);
+    expect(run(['AWAITING_REPLY', 'IN_ACTION'], { flags: { overdue: [], noReply: true } })).toEqual([null, null]);
+    // Nothing remembered (the API restarted): an IN_ACTION case is not announced as a new reply.
+    expect(run(['IN_ACTION'])).toEqual([null]);
+  });
+
   it('ignores messages it cannot read', () => {
     expect(alertFromCaseMessage('t/0/1', { type: 'OPENED' }, new CaseStateMemory(), at)).toBeNull();
   });

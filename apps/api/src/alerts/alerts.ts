@@ -41,7 +41,13 @@ const caseMessageSchema = z.object({
   reportedBySite: z.string().nullish(),
   occurredAt: z.string().nullish(),
   openedAt: z.string().nullish(),
-  flags: z.object({ overdue: z.array(z.object({ rule: z.string(), party: z.string(), siteCode: z.string().nullish() })).optional() }).passthrough().nullish(),
+  flags: z
+    .object({
+      overdue: z.array(z.object({ rule: z.string(), party: z.string(), siteCode: z.string().nullish() })).optional(),
+      noReply: z.boolean().optional(),
+    })
+    .passthrough()
+    .nullish(),
   deadline: z.object({ rule: z.string(), dueAt: z.string(), party: z.string(), siteCode: z.string().nullish() }).passthrough().nullish(),
 });
 
@@ -81,6 +87,21 @@ export class CaseStateMemory {
   }
 }
 
+/** States of a case still waiting for the origin branch's instruction (rules §7). */
+const BEFORE_REPLY: ReadonlySet<string> = new Set(['OPEN', 'NOTIFIED', 'AWAITING_REPLY']);
+
+/**
+ * Whether a state change shows the OB's reply arriving: into INSTRUCTED, or straight into IN_ACTION from a state
+ * before the reply (a reply whose action already shows, or that completes a COD or payment change). IN_ACTION for
+ * other reasons is no reply: a complaint being worked, or the default procedure after NO_REPLY. A jump into IN_ACTION
+ * is only trusted from a remembered earlier state, so a restarted API does not announce old replies.
+ */
+export function replyReceived(caseClass: string | null | undefined, state: string | null | undefined, previous: string | undefined, noReply: boolean): boolean {
+  if (caseClass === 'COMPLAINT' || noReply) return false;
+  if (state === 'INSTRUCTED') return previous !== 'INSTRUCTED';
+  return state === 'IN_ACTION' && previous !== undefined && BEFORE_REPLY.has(previous);
+}
+
 const sitesOf = (...sites: (string | null | undefined)[]) => [...new Set(sites.filter((s): s is string => Boolean(s)))];
 
 /** The alert a `courier.case.v1` message raises, if any. */
@@ -114,7 +135,7 @@ export function alertFromCaseMessage(id: string, value: unknown, memory: CaseSta
       message: `overdue${rules.length ? ` (${[...new Set(rules)].join(', ')})` : ''}: ${label}`,
     };
   }
-  if (event.state === 'INSTRUCTED' && previous !== 'INSTRUCTED') {
+  if (replyReceived(event.caseClass, event.state, previous, event.flags?.noReply === true)) {
     return { ...base, type: 'case.reply', at: event.occurredAt ?? receivedAt.toISOString(), message: `reply received: ${label}` };
   }
   return null;

@@ -79,13 +79,21 @@ class Params {
 }
 
 /**
- * rules §6 as SQL: branch staff see the cases where their branch is the OB, the DB or the registering site; hub
- * staff their hub's (a hub is only ever the registering or detecting site); HQ and ops all.
+ * The case's OB or DB is the site, or the site registered it (any of its registrations: `reported_by_site` keeps the
+ * first, or the detecting site of a case no one registered yet). Each term has its index.
+ */
+function involvesSite(site: string): string {
+  return `(c.origin_branch = ${site} OR c.delivering_branch = ${site} OR c.reported_by_site = ${site}
+    OR jsonb_path_query_array(c.snapshot, '$.data.registrations[*].site') @> jsonb_build_array(${site}::text))`;
+}
+
+/**
+ * rules §6 as SQL: branch staff see the cases where their branch is the OB, the DB or a registering site; hub
+ * staff their hub's (a hub is only ever a registering or the detecting site); HQ and ops all.
  */
 function scopeCondition(principal: Principal, params: Params): string {
   if (!isSiteBound(principal)) return 'TRUE';
-  const site = params.add(principal.siteCode);
-  return `(c.origin_branch = ${site} OR c.delivering_branch = ${site} OR c.reported_by_site = ${site})`;
+  return involvesSite(params.add(principal.siteCode));
 }
 
 /** Reads of problem cases, always through the caller's scope: a case outside it is indistinguishable from none. */
@@ -109,10 +117,7 @@ export class CasesRepository {
           : `EXISTS (SELECT 1 FROM deadline d WHERE d.case_id = c.case_id AND d.rule = ${rule})`,
       );
     }
-    if (query.site) {
-      const site = params.add(query.site);
-      where.push(`(c.origin_branch = ${site} OR c.delivering_branch = ${site} OR c.reported_by_site = ${site})`);
-    }
+    if (query.site) where.push(involvesSite(params.add(query.site)));
     if (query.liableParty) {
       where.push(`c.snapshot -> 'flags' -> 'overdue' @> jsonb_build_array(jsonb_build_object('party', ${params.add(query.liableParty)}::text))`);
     }

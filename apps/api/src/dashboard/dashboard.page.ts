@@ -3,7 +3,7 @@
  * sign-in (a token kept in sessionStorage, sent as a bearer header) it shows
  *   - OPS / HQ: the network view over /api/ops/summary — lag per group and partition, events/s, DLQ with the
  *     latest reasons, pending timers, overdue by rule, class, site and liable party, a 24 h trend, the most
- *     urgent open cases and the latest alerts;
+ *     urgent open cases and the latest alerts; for OPS, a link to the BullMQ board of the deadline timers;
  *   - branch / hub staff: their site's open cases by due time and their alerts;
  * and a case's detail (timeline, deadlines, liability, notifications, evidence) when a row is clicked.
  * Alerts arrive live over /api/alerts/stream, read with fetch so that the token travels in a header.
@@ -47,7 +47,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 </section>
 
 <main id="ops-view" class="hidden">
- <section><h2>Pipeline</h2><div class="figures">
+ <section><h2>Pipeline <small id="queues-link" class="hidden"><a href="ops/queues/" target="_blank" rel="noopener">deadline timers (BullMQ board) ↗</a></small></h2><div class="figures">
    <div>events/s in<br><span class="big" id="eps-in">–</span></div>
    <div>events/s ingested<br><span class="big" id="eps-ingested">–</span></div>
    <div>consumer lag<br><span class="big" id="lag-total">–</span></div>
@@ -59,8 +59,8 @@ export const DASHBOARD_HTML = `<!doctype html>
  <section class="wide"><h2>Last 24 h of event time <small>bars: cases opened · line: deadlines missed</small></h2><div id="trend"></div></section>
  <section><h2>Open cases by class</h2><table id="cases"></table></section>
  <section><h2>Overdue by rule</h2><table id="overdue"></table></section>
- <section><h2>Overdue open cases by class</h2><table id="overdue-class"></table></section>
- <section><h2>Missed deadlines by site</h2><table id="overdue-site"></table></section>
+ <section><h2>Overdue by class</h2><table id="overdue-class"></table></section>
+ <section><h2>Overdue by liable site <small>(missed deadlines)</small></h2><table id="overdue-site"></table></section>
  <section><h2>Liability in force by party</h2><table id="liability"></table></section>
  <section><h2>Notifications</h2><table id="notifications"></table></section>
  <section><h2>Latest DLQ reasons</h2><table id="dlqlatest"></table></section>
@@ -138,7 +138,7 @@ async function refreshOps() {
   table('lag', ['group / topic', 'per partition', 'lag'], [...lagByTopic].map(([key, row]) => [key, row.partitions.join('  '), row.lag]));
   table('cases', ['class', 'open', 'total'], s.casesByClass.map((c) => [c.caseClass, c.open, c.total]));
   table('overdue', ['rule', 'missed', 'retracted'], s.overdueByRule.map((o) => [o.rule, o.missed, o.retracted]));
-  table('overdue-class', ['class', 'overdue'], s.overdueByClass.map((o) => [o.caseClass, o.overdue]));
+  table('overdue-class', ['class', 'missed', 'open cases overdue'], s.overdueByClass.map((o) => [o.caseClass, o.missed, o.openOverdue]));
   table('overdue-site', ['site', 'missed'], s.overdueBySite.map((o) => [o.siteCode, o.missed]));
   table('liability', ['party', 'records'], s.liabilityByParty.map((l) => [l.party, l.records]));
   table('notifications', ['channel', 'status', 'count'], s.notificationsByStatus.map((n) => [n.channel, n.status, n.count]));
@@ -228,12 +228,20 @@ async function signIn(token) {
   $('view-name').textContent = me.scope === 'ALL' ? '— operations' : '— ' + me.siteCode;
   $('site-code').textContent = me.siteCode || '';
   show(me.scope === 'ALL' ? 'ops-view' : 'site-view');
+  // The BullMQ board is for ops only; a browser reaches it with a cookie set here (it cannot send the header).
+  if (me.role === 'OPS') {
+    const board = await fetch('api/ops/queues/session', { method: 'POST', headers: { Authorization: 'Bearer ' + token } });
+    $('queues-link').classList.toggle('hidden', !board.ok);
+  }
   await refresh();
   refreshTimer = setInterval(refresh, 3000);
   streamAlerts();
 }
 
 function signOut(message) {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (me && me.role === 'OPS' && token) fetch('api/ops/queues/session', { method: 'DELETE', headers: { Authorization: 'Bearer ' + token } }).catch(() => {});
+  $('queues-link').classList.add('hidden');
   me = null;
   sessionStorage.removeItem(TOKEN_KEY);
   clearInterval(refreshTimer);

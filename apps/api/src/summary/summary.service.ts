@@ -11,8 +11,8 @@ export interface OpsSummary {
   generatedAt: string;
   casesByClass: { caseClass: string; open: number; total: number }[];
   overdueByRule: { rule: string; missed: number; retracted: number }[];
-  /** Open cases with a liability in force, per class. */
-  overdueByClass: { caseClass: string; overdue: number }[];
+  /** Per class: missed deadlines not retracted (all time, as by rule and by site), and open cases with a liability in force. */
+  overdueByClass: { caseClass: string; missed: number; openOverdue: number }[];
   /** Missed deadlines in force (not retracted), per liable site: the 20 sites with most. */
   overdueBySite: { siteCode: string; missed: number }[];
   /** Liability records in force (not retracted, not cancelled by HQ), per party after HQ reassignments. */
@@ -26,7 +26,7 @@ export interface OpsSummary {
    * time once every partition has caught up), `newest` the newest event time applied, `updatedAt` the last batch.
    */
   eventTime: { watermark: string | null; newest: string | null; updatedAt: string | null };
-  /** Per hour of event time, the 24 hours up to the stream's watermark: cases opened and deadlines missed. */
+  /** Per hour of event time, the 24 hours up to the latest activity: cases opened and deadlines missed. */
   trend: { hour: string; opened: number; missed: number }[];
   /** Input events per second arriving on the input topics and committed by ingest, between the last two samples. */
   throughput: { incomingPerSecond: number; ingestedPerSecond: number; sampledSeconds: number } | null;
@@ -34,6 +34,12 @@ export interface OpsSummary {
   /** Why lag could not be read (brokers unreachable), else null. */
   lagError: string | null;
 }
+
+/**
+ * The deadlines whose miss is an overdue (rules §3): not the hub dwell timer (it opens HELD_AT_HUB) nor the steps of
+ * the escalation ladder (they follow an overdue), which the deadline table keeps beside them.
+ */
+const OVERDUE_RULES = (table: string) => `${table}.rule <> 'DWELL' AND ${table}.rule NOT LIKE 'ESC%'`;
 
 /** Summaries are shared by every dashboard and the /metrics scrape for this long (one DB and broker round each). */
 const CACHE_MS = 2_000;
@@ -89,15 +95,21 @@ export class SummaryService implements OnApplicationShutdown {
         ),
         q<{ rule: string; missed: number; retracted: number }>(
           `SELECT rule, count(*)::int AS missed, count(*) FILTER (WHERE status = 'RETRACTED')::int AS retracted
-             FROM deadline WHERE status IN ('MISSED','RETRACTED') GROUP BY 1 ORDER BY 1`,
+             FROM deadline WHERE status IN ('MISSED','RETRACTED') AND ${OVERDUE_RULES('deadline')} GROUP BY 1 ORDER BY 1`,
         ),
-        q<{ caseClass: string; overdue: number }>(
-          `SELECT case_class AS "caseClass", count(*)::int AS overdue FROM problem_case
-            WHERE overdue AND state NOT IN ('RESOLVED','CLOSED') GROUP BY 1 ORDER BY 2 DESC, 1`,
+        q<{ caseClass: string; missed: number; openOverdue: number }>(
+          `WITH missed AS (
+             SELECT c.case_class, count(*)::int AS n FROM deadline d JOIN problem_case c ON c.case_id = d.case_id
+              WHERE d.status = 'MISSED' AND ${OVERDUE_RULES('d')} GROUP BY 1),
+           open_overdue AS (
+             SELECT case_class, count(*)::int AS n FROM problem_case
+              WHERE overdue AND state NOT IN ('RESOLVED','CLOSED') GROUP BY 1)
+           SELECT case_class AS "caseClass", coalesce(m.n, 0) AS missed, coalesce(o.n, 0) AS "openOverdue"
+             FROM missed m FULL JOIN open_overdue o USING (case_class) ORDER BY 2 DESC, 3 DESC, 1`,
         ),
         q<{ siteCode: string; missed: number }>(
           `SELECT site_code AS "siteCode", count(*)::int AS missed FROM deadline
-            WHERE status = 'MISSED' AND site_code IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20`,
+            WHERE status = 'MISSED' AND site_code IS NOT NULL AND ${OVERDUE_RULES('deadline')} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20`,
         ),
         q<{ party: string; records: number }>(
           `WITH latest_review AS (
@@ -144,10 +156,17 @@ export class SummaryService implements OnApplicationShutdown {
     };
   }
 
-  /** Hourly buckets of event time ending at the newest event (or case), so a replayed past day shows too. */
+  /**
+   * Hourly buckets of event time ending at the latest case opened or deadline missed, never after the newest event
+   * applied: live, that is the current hour; for a replayed past day, its busy hours (not the sparse tail of late
+   * returns and replies days later).
+   */
   private async trend(newest: Date | null): Promise<OpsSummary['trend']> {
     const [{ end }] = (await this.dataSource.query(
-      `SELECT date_trunc('hour', coalesce($1::timestamptz, (SELECT max(opened_at) FROM problem_case), now())) + interval '1 hour' AS end`,
+      // PostgreSQL's least/greatest skip NULLs: no events yet, or no cases, still give an end.
+      `SELECT date_trunc('hour', coalesce(least($1::timestamptz, greatest(
+          (SELECT max(opened_at) FROM problem_case),
+          (SELECT max(due_at) FROM deadline WHERE status = 'MISSED' AND ${OVERDUE_RULES('deadline')}))), now())) + interval '1 hour' AS end`,
       [newest],
     )) as { end: Date }[];
     const start = new Date(end.getTime() - 24 * 3_600_000);
@@ -160,7 +179,7 @@ export class SummaryService implements OnApplicationShutdown {
       ),
       this.dataSource.query(
         `SELECT date_trunc('hour', due_at) AS hour, count(*)::int AS n FROM deadline
-          WHERE status = 'MISSED' AND due_at >= $1 AND due_at < $2 GROUP BY 1`,
+          WHERE status = 'MISSED' AND ${OVERDUE_RULES('deadline')} AND due_at >= $1 AND due_at < $2 GROUP BY 1`,
         range,
       ),
     ])) as { hour: Date; n: number }[][];
@@ -183,7 +202,7 @@ export class SummaryService implements OnApplicationShutdown {
       const prefix = this.env.KAFKA_GROUP_PREFIX;
       const t = this.topics;
       const partitions = [
-        ...(await consumerLag(this.admin, `${prefix}.ingest`, [t.scan, t.exception, t.reply, t.action])),
+        ...(await consumerLag(this.admin, `${prefix}.ingest`, [t.scan, t.exception, t.reply, t.action, t.hqReview, t.evidence])),
         ...(await consumerLag(this.admin, `${prefix}.deadlines`, [t.deadlineIntent])),
         ...(await consumerLag(this.admin, `${prefix}.notifier`, [t.notificationIntent])),
       ];
@@ -252,7 +271,7 @@ export class SummaryService implements OnApplicationShutdown {
       }
     });
     gauge('courier_overdue_open_cases', 'Open cases with a liability in force, per class', ['class'], (g, s) => {
-      for (const o of s.overdueByClass) g.set({ class: o.caseClass }, o.overdue);
+      for (const o of s.overdueByClass) g.set({ class: o.caseClass }, o.openOverdue);
     });
     gauge('courier_liability_records', 'Liability records in force per party (HQ reviews applied)', ['party'], (g, s) => {
       for (const l of s.liabilityByParty) g.set({ party: l.party }, l.records);

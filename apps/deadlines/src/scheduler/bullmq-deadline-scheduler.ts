@@ -1,9 +1,10 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { DEADLINE_QUEUE } from '#config';
 import type { DeadlineScheduler, ScheduledDeadline, SchedulerCounts } from './deadline-scheduler.js';
 import { ARM_DEADLINES_LUA, LIVE_TIMERS_LUA } from './arm-deadlines.script.js';
 
-export const DEADLINE_QUEUE = 'deadlines';
+export { DEADLINE_QUEUE };
 
 /**
  * A timer job carries nothing but its id, which is the deadline id. PostgreSQL holds the rest, the due time

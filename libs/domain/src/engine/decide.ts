@@ -28,7 +28,18 @@ import { caseData, emptyFacts, factsOf, type ParkedEvent, type RegistrationFact 
 import { DEADLINE_RULES, deadlineRuleFor } from './rules/index.js';
 import { applyDerivedState, escalateOverdue, escalationLadder, note, refreshCase, refreshFlags } from './state-machine.js';
 import { utc } from './time.js';
-import type { Decision, Effect, EngineInput, HqReviewInput, HqReviewOpenedInput, ProblemCase, TimerInput, WaybillState } from './types.js';
+import type {
+  Decision,
+  Effect,
+  EngineInput,
+  EvidenceAttachedInput,
+  HqReviewInput,
+  HqReviewOpenedInput,
+  ProblemCase,
+  TimerInput,
+  WaybillState,
+} from './types.js';
+import { evidenceAlreadyAttached, recordAttachedEvidence } from './evidence.js';
 import { reviewLiability } from './liability.js';
 
 /** Events held for a waybill whose PICKUP has not arrived; beyond this they are rejected (a producer bug). */
@@ -58,6 +69,8 @@ export function decide(state: WaybillState | null, input: EngineInput, policy: P
       return decideHqReview(state, input, policy);
     case 'hqReviewOpened':
       return decideHqReviewOpened(state, input, policy);
+    case 'evidenceAttached':
+      return decideEvidenceAttached(state, input, policy);
   }
 }
 
@@ -277,5 +290,29 @@ function decideHqReviewOpened(state: WaybillState | null, input: HqReviewOpenedI
   const at = utc(input.at);
   note(c, { at, eventId: null, actor: input.requestedBy }, `HQ review opened for ${input.liabilityId}: ${input.reason}`);
   refreshFlags(c);
+  return ctx.finish();
+}
+
+// ------------------------------------------------------------------------------------------------ evidence
+
+/**
+ * Evidence stored for a case (staff API): recorded as a fact with a timeline note, then the case is reconciled, so a
+ * §5 gate it satisfies can move the change to APPLIED (and the state with it) at the evidence's event time. Evidence
+ * stamped after the case closed stays on record for a later HQ review but opens no gate (`evidence.ts`).
+ */
+function decideEvidenceAttached(state: WaybillState | null, input: EvidenceAttachedInput, policy: Policy): Decision {
+  const target = state?.cases.find((c) => c.id === input.caseId);
+  if (!state || !target) {
+    return unchanged(state ?? emptyWaybillState(waybillOfDeadlineId(input.caseId)), { type: 'Rejected', reason: `evidence ${input.evidenceId}: no case ${input.caseId}` });
+  }
+  if (state.seenEventIds.includes(input.eventId) || evidenceAlreadyAttached(state.cases, input)) {
+    return unchanged(state, { type: 'Ignored', reason: `evidence ${input.evidenceId} already recorded` });
+  }
+  const ctx = new EngineContext(state, policy);
+  ctx.markSeen(input.eventId);
+  const c = ctx.mutableCase(target.id);
+  const source: Source = { at: utc(input.at), eventId: input.eventId, actor: input.attachedBy };
+  note(c, source, recordAttachedEvidence(c, input));
+  settle(ctx, source, () => false);
   return ctx.finish();
 }

@@ -6,6 +6,7 @@
 import type { CaseClass } from '#contracts';
 import { idToken } from './case-identity.js';
 import type { EngineContext } from './context.js';
+import { authorisationAt, codLetterAt, evidenceAt } from './evidence.js';
 import { hubsUntil } from './facts.js';
 import { caseData, type CaseData, type RegistrationFact } from './model.js';
 import { alertSite, alertStaff, notifyComplainant, notifyCouriers } from './notifications.js';
@@ -111,15 +112,6 @@ function planSearch(ctx: EngineContext, c: ProblemCase): void {
   }
 }
 
-function validCodLetter(registration: RegistrationFact): boolean {
-  const letter = registration.codChange?.letter;
-  return Boolean(letter?.signedBy && letter.stamped === true && letter.verifiedWithSenderBy && letter.evidenceSha256);
-}
-
-function hasEvidence(data: CaseData, kind: 'PHOTO' | 'LETTER'): RegistrationFact | undefined {
-  return data.registrations.find((r) => r.evidence.some((e) => e.kind === kind));
-}
-
 interface Gate {
   name: string;
   at: IsoTime | null;
@@ -130,10 +122,9 @@ function changeGates(ctx: EngineContext, c: ProblemCase): Gate[] | null {
   const data = caseData(c);
   const replies = validReplies(ctx, c);
   if (c.caseClass === 'COD_CHANGE') {
-    const letter = data.registrations.find(validCodLetter);
     const apply = replies.find((r) => r.instruction === 'APPLY_COD_CHANGE');
     return [
-      { name: 'CONFIRMATION_LETTER', at: letter?.at ?? null },
+      { name: 'CONFIRMATION_LETTER', at: codLetterAt(c) },
       { name: 'OB_APPLY_COD_CHANGE', at: apply?.at ?? null },
     ];
   }
@@ -142,11 +133,11 @@ function changeGates(ctx: EngineContext, c: ProblemCase): Gate[] | null {
     const apply = replies.find((r) => r.instruction === 'APPLY_PAYMENT_CHANGE');
     const gates: Gate[] = [{ name: 'OB_APPLY_PAYMENT_CHANGE', at: apply?.at ?? null }];
     if (reasons.has('WEIGHT_MISMATCH')) {
-      gates.push({ name: 'PHOTO_OF_TRUE_WEIGHT', at: hasEvidence(data, 'PHOTO')?.at ?? null });
+      gates.push({ name: 'PHOTO_OF_TRUE_WEIGHT', at: evidenceAt(c, 'PHOTO') });
     }
     if (reasons.has('RETURN_RECEIPT_CHANGE')) {
-      gates.push({ name: 'CHANGE_CONFIRMATION_LETTER', at: hasEvidence(data, 'LETTER')?.at ?? null });
-      gates.push({ name: 'AUTHORISED_BY', at: data.registrations.find((r) => r.paymentChange?.authorisedBy)?.at ?? null });
+      gates.push({ name: 'CHANGE_CONFIRMATION_LETTER', at: evidenceAt(c, 'LETTER') });
+      gates.push({ name: 'AUTHORISED_BY', at: authorisationAt(c) });
     }
     return gates;
   }
@@ -176,7 +167,7 @@ export function refreshHandling(ctx: EngineContext, c: ProblemCase): void {
     missing.push('DB_REGISTRATION');
   }
   if (reasons.has('REFUSED') && !data.registrations.some((r) => r.reasonCode === 'REFUSED' && r.description)) missing.push('RECIPIENT_REASON');
-  if (c.caseClass === 'DAMAGE' && !hasEvidence(data, 'PHOTO')) missing.push('PHOTO_EVIDENCE');
+  if (c.caseClass === 'DAMAGE' && evidenceAt(c, 'PHOTO') === null) missing.push('PHOTO_EVIDENCE');
   if (c.caseClass === 'LOSS' && !data.registrations.some((r) => r.description)) missing.push('DECLARED_VALUE_PACKAGING_ITEM_NAME');
   if (reasons.has('OUT_OF_AREA') && validReplies(ctx, c).length === 0) missing.push('SENDER_CHOICE');
   if (reasons.has('WEIGHT_MISMATCH') && !data.registrations.some((r) => r.paymentChange?.actualWeightKg)) missing.push('COURIER_WEIGHT_CONFIRMATION');

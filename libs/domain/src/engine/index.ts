@@ -6,4 +6,4 @@ export { caseIdFor, deadlineIdFor, dwellTimerId, idToken, notificationIdFor, way
 export { honorificOf, normaliseMobile, surnameOf } from './notifications.js';
 export { DEADLINE_RULES } from './rules/index.js';
 export { SEEN_EVENT_IDS_KEPT } from './context.js';
-export type { CaseData, RegistrationFact, ReplyFact, ActionFact, AttemptFact, Detection, ScanFact, WaybillFacts } from './model.js';
+export type { AttachedEvidenceFact, CaseData, RegistrationFact, ReplyFact, ActionFact, AttemptFact, Detection, ScanFact, WaybillFacts } from './model.js';

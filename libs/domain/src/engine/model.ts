@@ -109,6 +109,27 @@ export interface RegistrationFact {
   complaint: { customerName: string; customerContact: string; channel: string } | null;
 }
 
+/**
+ * Evidence stored for a case after its registration (uploaded through the staff API, content hash kept, immutable).
+ * Like the evidence a registration lists, it can satisfy the §5 gates; see `evidence.ts`.
+ */
+export interface AttachedEvidenceFact {
+  /** The command's event id (unique per evidence item: a re-publication of the same item is a duplicate). */
+  eventId: string;
+  evidenceId: string;
+  /** When it was stored (UTC). */
+  at: IsoTime;
+  kind: EvidenceItem['kind'];
+  uri: string;
+  sha256: string;
+  attachedBy: string;
+  site: string;
+  /** COD confirmation letter (§5): signed, stamped, verified with the sender by a named agent. */
+  letter: { signedBy: string; stamped: boolean; verifiedWithSenderBy: string } | null;
+  /** Return-receipt change letter (§5, §7): who authorised the change. */
+  authorisedBy: string | null;
+}
+
 export interface ReplyFact {
   eventId: string;
   at: IsoTime;
@@ -165,6 +186,8 @@ export interface CaseData {
   guidance: string | null;
   /** Review requested through `hqReviewOpened`, by liability id. */
   reviewsOpen: string[];
+  /** Evidence stored after the registration (`evidenceAttached`); absent until the first item. */
+  attachedEvidence?: AttachedEvidenceFact[];
 }
 
 export function emptyCaseData(): CaseData {

@@ -215,7 +215,29 @@ export interface HqReviewOpenedInput {
   at: IsoTime;
 }
 
-export type EngineInput = { kind: 'event'; event: InputEvent } | TimerInput | HqReviewInput | HqReviewOpenedInput;
+/**
+ * Staff command (API): evidence stored for a case — its content hash kept, immutable (rules §4). It counts for the
+ * §5 gates from `at` on: a photo for DAMAGE and WEIGHT_MISMATCH, a letter for RETURN_RECEIPT_CHANGE (with
+ * `authorisedBy`) and for COD_CHANGE (with the letter's details).
+ */
+export interface EvidenceAttachedInput {
+  kind: 'evidenceAttached';
+  /** Unique per evidence item (the API derives it from the stored item's id). */
+  eventId: string;
+  caseId: string;
+  evidenceId: string;
+  evidenceKind: 'PHOTO' | 'LETTER' | 'SMS_LOG' | 'OTHER';
+  uri: string;
+  sha256: string;
+  attachedBy: string;
+  /** The uploader's site, or HQ. */
+  site: string;
+  letter?: { signedBy: string; stamped: boolean; verifiedWithSenderBy: string };
+  authorisedBy?: string;
+  at: IsoTime;
+}
+
+export type EngineInput = { kind: 'event'; event: InputEvent } | TimerInput | HqReviewInput | HqReviewOpenedInput | EvidenceAttachedInput;
 
 export interface Decision {
   state: WaybillState;

@@ -211,6 +211,8 @@ export class DecisionRepository {
            origin_branch, delivering_branch, reported_by_site, detected_by, overdue, overdue_rules, escalation_level,
            no_reply, under_hq_review, favourable_to_db, wrong_target, next_due_at, snapshot)
        ON CONFLICT (case_id) DO UPDATE SET
+         -- A scan that arrives after the registration can re-date the case (rules §2.1): follow the engine.
+         opened_at = EXCLUDED.opened_at, detected_by = EXCLUDED.detected_by,
          state = EXCLUDED.state, reason_code = EXCLUDED.reason_code, closed_at = EXCLUDED.closed_at,
          outcome = EXCLUDED.outcome, delivering_branch = EXCLUDED.delivering_branch,
          reported_by_site = EXCLUDED.reported_by_site, overdue = EXCLUDED.overdue,

@@ -1,9 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { decide, type Effect, type Policy, type WaybillState } from '#domain';
 import { APP_ENV, CLOCK, POLICY, type AppEnv, type Clock } from '#config';
 import { StreamProgressRepository } from '#persistence';
 import { JudgementRepository, type DeadlineRow } from '../../judgement/judgement.repository.js';
+import { eventTimeGate, type EventTimeGate } from '../../ingest-clock/event-time-gate.js';
+import { IngestEndOffsets } from '../../ingest-clock/ingest-end-offsets.js';
 
 export type FireOutcome =
   | { kind: 'MISSED'; rule: string; dueAt: string }
@@ -25,9 +27,6 @@ export interface Judgements {
   phases: { lock: number; read: number; engine: number; write: number; commit: number };
 }
 
-/** The longest a timer held back by a lagging event-time clock waits before it looks again. */
-const MAX_CLOCK_WAIT_MS = 2000;
-
 /** A failed sweep, with the deadlines it had claimed (for the caller to find the one at fault). */
 export class SweepFailed extends Error {
   constructor(
@@ -44,9 +43,10 @@ export class SweepFailed extends Error {
  * due by now (a sweep), and the other timers of that second find theirs already judged. A timer that wakes up
  * before its deadline's current due time (the engine moved it) waits for it again.
  *
- * A deadline is only judged once the ingest group's event-time clock has passed its due time (so a lagging
- * consumer, or a replay of a past day, cannot turn a met deadline into a false overdue), once every partition
- * has caught up, or once ingest has been quiet for `DEADLINE_IDLE_GRACE_SECONDS`.
+ * A deadline is only judged once the ingest group's event-time clock has passed its due time (so a lagging or
+ * crashed consumer, or a replay of a past day, cannot turn a met deadline into a false overdue), once ingest has
+ * caught up with the brokers and been quiet for `DEADLINE_IDLE_GRACE_SECONDS`, or once a consumer with a backlog
+ * has made no progress for `DEADLINE_STALLED_INGEST_SECONDS` (see ingest-clock/event-time-gate.ts).
  *
  * Everything the misses cause — overdue, liability, escalation timers, alert intents — is written in one
  * transaction with the waybills' new states, under the waybills' row locks; the deadline rows are re-read under
@@ -59,6 +59,8 @@ export class FireDeadlineUseCase {
     @Inject(POLICY) private readonly policy: Policy,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(APP_ENV) private readonly env: AppEnv,
+    // Absent (benchmarks, tools): only ingest's stored view of its backlog is used.
+    @Optional() private readonly endOffsets?: IngestEndOffsets,
   ) {}
 
   /** Where these timers' deadlines stand, without locking anything. */
@@ -176,18 +178,33 @@ export class FireDeadlineUseCase {
   }
 
   /**
-   * When a due deadline may be judged. The ingest group's event-time clock is the newest event time of the
-   * slowest partition still behind its end offset (less the allowed lateness); a deadline it has not passed yet
-   * waits, unless every partition has caught up or ingest has been quiet for the grace period (a stopped
-   * consumer cannot hold deadlines back forever).
+   * When a due deadline may be judged: the ingest group's event-time clock, read from its progress and the
+   * brokers (ingest-clock/event-time-gate.ts). The gate answers for one due time and is monotone in it (the
+   * clock's watermark, or a grace period that lets everything through): a sweep needs the latest due time it
+   * lets through, found by bisection between the epoch and now.
    */
   private async eventTimeGate(now: number): Promise<Gate> {
-    const clock = await StreamProgressRepository.eventClock(this.dataSource, `${this.env.KAFKA_GROUP_PREFIX}.ingest`);
-    if (!clock.lowWatermark) return { now, judgeableUntil: now, retryAtMs: now };
-    const watermark = clock.lowWatermark.getTime() - this.env.WATERMARK_LATENESS_SECONDS * 1000;
-    const graceLeft = this.env.DEADLINE_IDLE_GRACE_SECONDS * 1000 - (clock.lastActivity ? now - clock.lastActivity.getTime() : Infinity);
-    if (graceLeft <= 0) return { now, judgeableUntil: now, retryAtMs: now };
-    return { now, judgeableUntil: Math.min(now, watermark), retryAtMs: now + Math.min(MAX_CLOCK_WAIT_MS, graceLeft) };
+    const [partitions, endOffsets] = await Promise.all([
+      StreamProgressRepository.partitionProgress(this.dataSource, `${this.env.KAFKA_GROUP_PREFIX}.ingest`),
+      this.endOffsets?.read() ?? null,
+    ]);
+    const holdBack = eventTimeGate({
+      partitions,
+      endOffsets,
+      now,
+      latenessMs: this.env.WATERMARK_LATENESS_SECONDS * 1000,
+      idleGraceMs: this.env.DEADLINE_IDLE_GRACE_SECONDS * 1000,
+      stalledGraceMs: this.env.DEADLINE_STALLED_INGEST_SECONDS * 1000,
+    });
+    const retryAtMs = holdBack(now);
+    if (retryAtMs === null) return { now, judgeableUntil: now, retryAtMs: now };
+    let [judgeable, held] = [-1, now];
+    while (held - judgeable > 1) {
+      const mid = Math.floor((judgeable + held) / 2);
+      if (holdBack(mid) === null) judgeable = mid;
+      else held = mid;
+    }
+    return { now, judgeableUntil: judgeable, retryAtMs };
   }
 }
 

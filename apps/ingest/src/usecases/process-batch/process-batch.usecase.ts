@@ -1,15 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { KafkaMessage } from 'kafkajs';
-import { parseHqReviewMessage, parseInputMessage, toDlqRecord } from '#contracts';
-import { decide, hqReviewEngineInput, type EngineInput, type Effect, type Policy, type WaybillState } from '#domain';
+import { parseEvidenceMessage, parseHqReviewMessage, parseInputMessage, toDlqRecord } from '#contracts';
+import { decide, evidenceEngineInput, hqReviewEngineInput, type EngineInput, type Effect, type Policy, type WaybillState } from '#domain';
 import { CLOCK, POLICY, type Clock } from '#config';
 import { DecisionRepository, StreamProgressRepository, type DlqRow, type OutboxEntry } from '#persistence';
 import type { KafkaBatch } from '#messaging';
 import { IngestMetrics } from '../../ingest.metrics.js';
 
-/** The four input topics of events.md, plus HQ's review commands (published by the API). */
-export type InputKind = 'scan' | 'exception' | 'reply' | 'action' | 'hqReview';
+/** The four input topics of events.md, plus HQ's review commands and stored evidence (published by the API). */
+export type InputKind = 'scan' | 'exception' | 'reply' | 'action' | 'hqReview' | 'evidence';
 
 type Parsed = { ok: true; waybillNo: string; occurredAt: string; input: EngineInput } | { ok: false; reason: string; field?: string };
 
@@ -19,6 +19,12 @@ function parse(kind: InputKind, key: string | null, value: Buffer | null, now: D
     if (!result.ok) return result;
     const { message } = result;
     return { ok: true, waybillNo: message.waybillNo, occurredAt: message.occurredAt, input: hqReviewEngineInput(message) };
+  }
+  if (kind === 'evidence') {
+    const result = parseEvidenceMessage({ key, value, now });
+    if (!result.ok) return result;
+    const { message } = result;
+    return { ok: true, waybillNo: message.waybillNo, occurredAt: message.occurredAt, input: evidenceEngineInput(message) };
   }
   const result = parseInputMessage({ kind, key, value, now });
   if (!result.ok) return result;
@@ -67,10 +73,11 @@ export class ProcessBatchUseCase {
       const dlq: DlqRow[] = [];
       const outbox: OutboxEntry[] = [];
       const reject = (message: KafkaMessage, reason: string, field: string | null) => {
-        dlq.push({ topic: batch.topic, partition: batch.partition, offset: message.offset, key: message.key?.toString() ?? null, reason, field });
-        // The DLQ record of events.md: original key, value (base64), headers, topic, partition, offset, reason.
+        // The DLQ record of events.md: original key, value (base64), headers, topic, partition, offset, reason. Its
+        // `key` and `reason` are the storable forms (a key with a NUL byte would fail the transaction every time).
         const record = toDlqRecord({ ...message, topic: batch.topic, partition: batch.partition, reason, field, rejectedAt: now });
-        outbox.push({ topicRole: 'dlq', key: message.key?.toString() ?? '', payload: record });
+        dlq.push({ topic: batch.topic, partition: batch.partition, offset: message.offset, key: record.key, reason: record.reason, field: record.field });
+        outbox.push({ topicRole: 'dlq', key: record.key ?? '', payload: record });
         this.metrics.dlq.inc({ topic: batch.topic, reason: reasonLabel(reason) });
       };
 

@@ -1,0 +1,683 @@
+// `npm run soak`: the four apps as separate processes (as scripts/demo.sh starts them) under a steady simulator load
+// of SOAK_RATE events/s for SOAK_SECONDS, sampled every SOAK_SAMPLE_SECONDS: RSS of each app (/proc/<pid>/status
+// VmRSS), consumer lag of every group (and messages the broker dropped before ingest read them), ingest's applied
+// events/s. Alongside the load, tagged DELIVERY_FAILED scans (SOAK_PROBE_RATE/s, each for a fresh waybill whose
+// PICKUP went out ten seconds earlier) measure the latency from the scan being acknowledged by Kafka to the live
+// alert reaching an SSE client logged in as the origin branch's staff. Writes bench/results/soak.json.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { Redis } from 'ioredis';
+import { CompressionTypes, Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
+import { DateTime } from 'luxon';
+import pg from 'pg';
+import { generateDay } from '../../apps/simulator/src/generator.js';
+import { ensureDatabase, migrate } from '#persistence';
+
+const SECONDS = positive('SOAK_SECONDS', 600);
+const RATE = positive('SOAK_RATE', 5000);
+const PROBE_RATE = positive('SOAK_PROBE_RATE', 2);
+const SAMPLE_MS = positive('SOAK_SAMPLE_SECONDS', 5) * 1000;
+/** Probes in the first SOAK_WARMUP_SECONDS (JIT, connection pools, first inserts) are reported apart. */
+const WARMUP_SECONDS = Number(process.env.SOAK_WARMUP_SECONDS ?? Math.min(60, SECONDS / 5));
+/** After the load stops: how long to wait for the last probes' alerts and for the lag to drain. */
+const DRAIN_SECONDS = positive('SOAK_DRAIN_SECONDS', 60);
+/** Simulator events generated once and replayed in cycles, each cycle with fresh waybill numbers. */
+const DAY_EVENTS = positive('SOAK_DAY_EVENTS', 100_000);
+/**
+ * The load goes out every SOAK_SEND_MS as one produce request. librdkafka's mock cluster answers a fetch with a single
+ * record batch per partition, so the producer's batch size is the consumer's batch size there; a real broker
+ * returns up to max.partition.fetch.bytes of batches to a consumer that is behind. Half a second's worth keeps the
+ * mock's batches near what a lagging consumer gets from a real broker.
+ */
+const SEND_MS = positive('SOAK_SEND_MS', 500);
+const DATABASE_URL = process.env.SOAK_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/courier_soak';
+const REDIS_URL = process.env.SOAK_REDIS_URL ?? 'redis://127.0.0.1:6379/9';
+const PORT_BASE = positive('SOAK_PORT_BASE', 3950);
+const APPS = ['ingest', 'deadlines', 'notifier', 'api'] as const;
+type AppName = (typeof APPS)[number];
+const INPUT_ROLES = ['scan', 'exception', 'reply', 'action'] as const;
+/** Seconds between a probe's PICKUP (with its arrival and out-for-delivery scans) and its DELIVERY_FAILED. */
+const PROBE_LEAD_SECONDS = 10;
+
+const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
+if (brokers.length === 0) throw new Error('KAFKA_BROKERS is not set (run through `npm run soak`)');
+const kafka = new Kafka({ brokers, clientId: 'soak', logLevel: logLevel.NOTHING });
+const run = Date.now().toString(36).toUpperCase();
+const groupPrefix = `soak${run.toLowerCase()}`;
+const prefix = `${groupPrefix}.`;
+const runDir = '.run/soak';
+const log = (text: string) => process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function positive(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
+  return value;
+}
+
+// ------------------------------------------------------------------------------------------------ set-up
+
+async function freshDatabase(): Promise<void> {
+  await ensureDatabase(DATABASE_URL);
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  await client.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+  await client.end();
+  await migrate(DATABASE_URL);
+  const redis = new Redis(REDIS_URL);
+  await redis.flushdb(); // only this run's db index (SOAK_REDIS_URL)
+  redis.disconnect();
+}
+
+const children: { name: string; child: ChildProcess }[] = [];
+
+function spawnNode(name: string, script: string, args: string[], env: Record<string, string>): ChildProcess {
+  const out = createWriteStream(`${runDir}/${name}.log`);
+  const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.pipe(out);
+  child.stderr!.pipe(out);
+  children.push({ name, child });
+  return child;
+}
+
+async function startApp(name: AppName, port: number, env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawnNode(name, `dist/apps/${name}/src/main.js`, [], { ...env, HTTP_PORT: String(port) });
+  for (let i = 0; i < 240; i++) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}; see ${runDir}/${name}.log`);
+    const healthy = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) })
+      .then((r) => r.status === 200)
+      .catch(() => false);
+    if (healthy) {
+      log(`${name} up on :${port} (pid ${child.pid})`);
+      return child;
+    }
+    await sleep(500);
+  }
+  throw new Error(`${name} did not become healthy; see ${runDir}/${name}.log`);
+}
+
+async function stopAll(): Promise<void> {
+  await Promise.all(
+    children.map(async ({ child }) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }),
+  );
+}
+
+function createUser(env: Record<string, string>, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['dist/apps/api/src/cli/create-user.js', ...args], { env: { ...process.env, ...env } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.stderr.on('data', (chunk) => (err += chunk));
+    child.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`create-user failed: ${err}`))));
+  });
+}
+
+// ------------------------------------------------------------------------------------------------ load
+
+interface Template {
+  topic: string;
+  key: string;
+  /** The value with `§` after every waybill number and event id: replaced by the cycle's suffix. */
+  value: string;
+}
+
+const MARK = '§';
+
+/** The day's messages as templates whose waybill numbers and event ids get a per-cycle suffix (fresh waybills). */
+function templates(envelopes: ReturnType<typeof generateDay>['envelopes']): Template[] {
+  return envelopes.map((envelope) => {
+    if (typeof envelope.value === 'string') return { topic: envelope.topic, key: envelope.key, value: envelope.value };
+    const value = structuredClone(envelope.value) as Record<string, unknown> & { caseRef?: { waybillNo?: string } };
+    if (typeof value.waybillNo === 'string') value.waybillNo += MARK;
+    if (typeof value.eventId === 'string') value.eventId += `.${MARK}`;
+    if (value.caseRef && typeof value.caseRef.waybillNo === 'string') value.caseRef.waybillNo += MARK;
+    return { topic: envelope.topic, key: envelope.key, value: JSON.stringify(value) };
+  });
+}
+
+/** Base-36 cycle number, three characters: waybill numbers stay within [A-Z0-9]{8,20}. */
+const cycleSuffix = (cycle: number) => cycle.toString(36).toUpperCase().padStart(3, '0');
+
+async function produceLoad(producer: Producer, day: Template[], until: number, counters: { sent: number; cycles: number }): Promise<void> {
+  const perBatch = Math.max(1, Math.round((RATE * SEND_MS) / 1000));
+  const started = performance.now();
+  let index = 0;
+  while (performance.now() < until) {
+    const byTopic = new Map<string, { key: string; value: string }[]>();
+    for (let i = 0; i < perBatch; i++) {
+      if (index === day.length) {
+        index = 0;
+        counters.cycles += 1;
+      }
+      const template = day[index++]!;
+      const suffix = cycleSuffix(counters.cycles);
+      const topic = prefix + template.topic;
+      if (!byTopic.has(topic)) byTopic.set(topic, []);
+      byTopic.get(topic)!.push({ key: template.key + suffix, value: template.value.replaceAll(MARK, suffix) });
+    }
+    // gzip record batches: librdkafka's mock cluster keeps only the newest 5 MiB per partition.
+    await producer.sendBatch({
+      acks: -1,
+      compression: CompressionTypes.GZIP,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    });
+    counters.sent += perBatch;
+    const wait = started + (counters.sent / RATE) * 1000 - performance.now();
+    if (wait > 0) await sleep(wait);
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ probes
+
+interface Probe {
+  waybillNo: string;
+  /** performance.now() when Kafka acknowledged the DELIVERY_FAILED scan. */
+  producedAt: number | null;
+  alertedAt: number | null;
+  alertType: string | null;
+  /** Date.now() at producedAt and alertedAt, to line up with PostgreSQL's timestamps. */
+  producedWall?: number;
+  alertedWall?: number;
+}
+
+const shanghai = (offsetSeconds: number) =>
+  DateTime.now().setZone('Asia/Shanghai').plus({ seconds: offsetSeconds }).toISO({ suppressMilliseconds: false })!;
+
+function probeWaybill(k: number): string {
+  return `SK${run}${k.toString().padStart(6, '0')}`.slice(0, 20);
+}
+
+/** PICKUP, BRANCH_ARRIVAL and OUT_FOR_DELIVERY of a probe waybill (origin → destination branch). */
+function probePrelude(waybillNo: string, origin: string, destination: string) {
+  const common = (label: string, at: number, site: string) => ({
+    eventId: `${waybillNo}-${label}`,
+    schemaVersion: 1,
+    waybillNo,
+    occurredAt: shanghai(at),
+    siteCode: site,
+    siteType: 'BRANCH',
+  });
+  return [
+    {
+      ...common('pickup', -3 * 3600, origin),
+      scanType: 'PICKUP',
+      originBranch: origin,
+      destinationBranch: destination,
+      pieces: 1,
+      weightKg: 1.5,
+      recipient: { name: '测试', mobile: '13800000000', address: '上海市浦东新区世纪大道 1 号' },
+      sender: { name: '发件人', mobile: '13900000000' },
+      freightPayer: 'SENDER',
+    },
+    { ...common('arrival', -3600, destination), scanType: 'BRANCH_ARRIVAL' },
+    { ...common('ofd', -1800, destination), scanType: 'OUT_FOR_DELIVERY', courierId: 'C-SOAK' },
+  ];
+}
+
+function probeFailure(waybillNo: string, destination: string) {
+  return {
+    eventId: `${waybillNo}-failed`,
+    schemaVersion: 1,
+    waybillNo,
+    occurredAt: shanghai(0),
+    siteCode: destination,
+    siteType: 'BRANCH',
+    scanType: 'DELIVERY_FAILED',
+    reasonCode: 'NOBODY_HOME',
+    attempt: 1,
+  };
+}
+
+async function sendScans(producer: Producer, events: { waybillNo: string }[]): Promise<void> {
+  await producer.send({
+    topic: `${prefix}courier.scan.v1`,
+    acks: -1,
+    messages: events.map((event) => ({ key: event.waybillNo, value: JSON.stringify(event) })),
+  });
+}
+
+/** An SSE client of /api/alerts/stream as the given user; calls `onAlert` with every alert's data. */
+function connectAlerts(port: number, token: string, onAlert: (type: string, data: { waybillNo?: string }) => void) {
+  const controller = new AbortController();
+  let ready!: () => void;
+  const isReady = new Promise<void>((resolve) => (ready = resolve));
+  const connect = async (): Promise<void> => {
+    while (!controller.signal.aborted) {
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/api/alerts/stream`, {
+          headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+          signal: controller.signal,
+        });
+        if (response.status !== 200 || !response.body) throw new Error(`alert stream answered ${response.status}`);
+        // Server-Sent Events: blocks separated by a blank line, `event:` and `data:` lines. (eventsource-parser
+        // resolves to its TypeScript sources under this project's `source` export condition, so it is read here.)
+        let buffer = '';
+        const decoder = new TextDecoder();
+        for await (const chunk of response.body) {
+          buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const type = /^event: ?(.*)$/m.exec(block)?.[1] ?? 'message';
+            const data = [...block.matchAll(/^data: ?(.*)$/gm)].map((m) => m[1]).join('\n');
+            if (type === 'ready') ready();
+            else if (type !== 'ping' && data) onAlert(type, JSON.parse(data));
+          }
+        }
+        log('alert stream ended; reconnecting');
+      } catch (error) {
+        if (controller.signal.aborted) return;
+        log(`alert stream failed (${(error as Error).message}); reconnecting`);
+      }
+      await sleep(1000);
+    }
+  };
+  void connect();
+  return { ready: isReady, close: () => controller.abort() };
+}
+
+// ------------------------------------------------------------------------------------------------ sampling
+
+interface Sample {
+  t: number;
+  rssMb: Record<AppName, number | null>;
+  /** CPU used by each app since the previous sample, in % of one core. */
+  cpuPercent: Record<AppName, number | null>;
+  ingestLag: number;
+  ingestMaxPartitionLag: number;
+  /** Messages ingest skipped because the broker had deleted them (retention): committed offsets − messages received. */
+  lostToRetention: number;
+  /** Messages deleted right now between ingest's committed offset and the partition's start (about to be skipped). */
+  deletedAheadOfIngest: number;
+  deadlinesLag: number;
+  notifierLag: number;
+  ingestApplied: number;
+  produced: number;
+  probesPending: number;
+}
+
+function rssMb(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 102.4) / 10 : null;
+  } catch {
+    return null; // exited
+  }
+}
+
+/** Clock ticks of user + system CPU time of a process (/proc/<pid>/stat fields 14 and 15; 100 ticks/s on Linux). */
+function cpuTicks(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return null;
+  }
+}
+const TICKS_PER_SECOND = 100;
+
+async function groupLag(
+  admin: Admin,
+  groupId: string,
+  topics: string[],
+): Promise<{ lag: number; maxPartition: number; lost: number; committed: number }> {
+  const committed = await admin.fetchOffsets({ groupId, topics });
+  let lag = 0;
+  let maxPartition = 0;
+  let lost = 0;
+  let committedSum = 0;
+  for (const { topic, partitions } of committed) {
+    const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p]));
+    for (const { partition, offset } of partitions) {
+      const end = ends.get(partition);
+      if (!end) continue;
+      const done = Number(offset) < 0 ? 0 : Number(offset);
+      committedSum += done;
+      const behind = Math.max(0, Number(end.high) - done);
+      lag += behind;
+      maxPartition = Math.max(maxPartition, behind);
+      lost += Math.max(0, Number(end.low) - done);
+    }
+  }
+  return { lag, maxPartition, lost, committed: committedSum };
+}
+
+/** From ingest's /metrics: events applied or rejected, and messages received in batches from the input topics. */
+async function ingestCounters(port: number): Promise<{ applied: number; received: number }> {
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(3000) }).then((r) => r.text());
+  let applied = 0;
+  let received = 0;
+  for (const match of text.matchAll(/^courier_ingest_events_total\{[^}]*outcome="(?:applied|rejected)"[^}]*\} (\d+(?:\.\d+)?)$/gm)) {
+    applied += Number(match[1]);
+  }
+  for (const match of text.matchAll(/^courier_ingest_batch_size_sum\{[^}]*topic="([^"]+)"[^}]*\} (\d+(?:\.\d+)?)$/gm)) {
+    if (INPUT_ROLES.some((role) => match[1] === `${prefix}courier.${role}.v1`)) received += Number(match[2]);
+  }
+  return { applied, received };
+}
+
+// ------------------------------------------------------------------------------------------------ figures
+
+function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const mean = (values: number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN);
+const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** RSS growth: mean of the last minute minus mean of the first (a fifth of the run each when it is under 5 min). */
+function rssGrowth(samples: Sample[], app: AppName): { firstMb: number; lastMb: number; growthMb: number; windowSeconds: number } {
+  const window = SECONDS >= 300 ? 60 : SECONDS / 5;
+  const values = (from: number, to: number) =>
+    samples.filter((s) => s.t >= from && s.t <= to && s.rssMb[app] !== null).map((s) => s.rssMb[app]!);
+  const first = mean(values(0, window));
+  const last = mean(values(SECONDS - window, SECONDS));
+  return { firstMb: round(first), lastMb: round(last), growthMb: round(last - first), windowSeconds: round(window, 0) };
+}
+
+// ------------------------------------------------------------------------------------------------ main
+
+async function main(): Promise<void> {
+  mkdirSync(runDir, { recursive: true });
+  mkdirSync('bench/results', { recursive: true });
+  const loadAtStart = loadavg().map((l) => round(l, 2));
+  log(`load average ${loadAtStart.join(' ')}; ${SECONDS} s at ${RATE} events/s, ${PROBE_RATE} probes/s; database ${DATABASE_URL}, redis ${REDIS_URL}, topics ${prefix}*`);
+  await freshDatabase();
+
+  const dayDate = DateTime.now().setZone('Asia/Shanghai').minus({ days: 1 }).toISODate()!;
+  const day = generateDay({ seed: 5, day: dayDate, events: DAY_EVENTS });
+  const longest = Math.max(...day.envelopes.map((e) => e.key.length));
+  if (longest + 3 > 20) throw new Error(`simulator waybill numbers are ${longest} characters: no room for the cycle suffix`);
+  const load = templates(day.envelopes);
+  const policyFile = `${runDir}/policy.json`;
+  writeFileSync(policyFile, JSON.stringify(day.policyDocument));
+  const branches = Object.entries(day.policyDocument.sites as Record<string, { type: string }>)
+    .filter(([, site]) => site.type === 'BRANCH')
+    .map(([code]) => code);
+  const [origin, destination] = [branches[0]!, branches[1]!];
+  log(`simulated day ${dayDate}: ${load.length} messages per cycle; probes from ${origin} to ${destination}`);
+
+  const env: Record<string, string> = {
+    DATABASE_URL,
+    REDIS_URL,
+    POLICY_FILE: policyFile,
+    TOPIC_PREFIX: prefix,
+    KAFKA_GROUP_PREFIX: groupPrefix,
+    KAFKAJS_NO_PARTITIONER_WARNING: '1',
+    LOG_LEVEL: 'warn',
+    DEADLINE_IDLE_GRACE_SECONDS: '10',
+    SMS_GATEWAY_URL: `http://127.0.0.1:${PORT_BASE}/sms`,
+    STAFF_WEBHOOK_URL: `http://127.0.0.1:${PORT_BASE}/staff`,
+  };
+  const token = await createUser(env, ['--name', `soak-${origin}`, '--role', 'BRANCH_STAFF', '--site', origin, '--label', 'soak']);
+  spawnNode('gateway', 'dist/scripts/dev/fake-gateway.js', [String(PORT_BASE)], {});
+  const ports: Record<AppName, number> = { ingest: PORT_BASE + 1, deadlines: PORT_BASE + 2, notifier: PORT_BASE + 3, api: PORT_BASE + 4 };
+  const pids = {} as Record<AppName, number | undefined>;
+  for (const app of APPS) pids[app] = (await startApp(app, ports[app], env)).pid;
+
+  const probes: Probe[] = [];
+  const byWaybill = new Map<string, Probe>();
+  const alerts = connectAlerts(ports.api, token, (type, data) => {
+    const probe = data.waybillNo ? byWaybill.get(data.waybillNo) : undefined;
+    if (probe && probe.alertedAt === null) {
+      probe.alertedAt = performance.now();
+      probe.alertedWall = Date.now();
+      probe.alertType = type;
+    }
+  });
+  await alerts.ready;
+
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
+  const probeProducer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
+  await Promise.all([producer.connect(), probeProducer.connect()]);
+  const admin = kafka.admin();
+  await admin.connect();
+
+  // Warm-up: one probe end to end (the API's alert consumer joins its group at the latest offset, so an alert
+  // published before it joined is never seen). A fresh waybill every 10 s until one alert arrives.
+  let warmUp: Probe | null = null;
+  for (let attempt = 0; attempt < 9 && warmUp?.alertedAt == null; attempt++) {
+    warmUp = { waybillNo: probeWaybill(900_000 + attempt), producedAt: null, alertedAt: null, alertType: null };
+    byWaybill.set(warmUp.waybillNo, warmUp);
+    await sendScans(probeProducer, probePrelude(warmUp.waybillNo, origin, destination));
+    await sendScans(probeProducer, [probeFailure(warmUp.waybillNo, destination)]);
+    warmUp.producedAt = performance.now();
+    for (let waited = 0; waited < 10_000 && warmUp.alertedAt === null; waited += 200) await sleep(200);
+  }
+  if (!warmUp || warmUp.alertedAt === null) throw new Error('no alert for a warm-up probe within 90 s: see .run/soak/*.log');
+  log(`warm-up alert after ${round(warmUp.alertedAt - warmUp.producedAt!, 0)} ms (${warmUp.alertType}); load starts`);
+
+  const counters = { sent: 0, cycles: 0 };
+  const samples: Sample[] = [];
+  const started = performance.now();
+  const until = started + SECONDS * 1000;
+  const loadDone = produceLoad(producer, load, until, counters).catch((error: Error) => {
+    log(`load producer failed: ${error.message}`);
+    throw error;
+  });
+
+  // Probes: prelude PROBE_LEAD_SECONDS ahead, then the DELIVERY_FAILED on schedule.
+  const probeCount = Math.floor(SECONDS * PROBE_RATE);
+  const probesDone = (async () => {
+    const lead = Math.ceil(PROBE_LEAD_SECONDS * PROBE_RATE);
+    for (let k = 1; k <= Math.min(lead, probeCount); k++) await sendScans(probeProducer, probePrelude(probeWaybill(k), origin, destination));
+    for (let k = 1; k <= probeCount; k++) {
+      const due = started + (k / PROBE_RATE) * 1000;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      const probe: Probe = { waybillNo: probeWaybill(k), producedAt: null, alertedAt: null, alertType: null };
+      probes.push(probe);
+      byWaybill.set(probe.waybillNo, probe);
+      await sendScans(probeProducer, [probeFailure(probe.waybillNo, destination)]);
+      probe.producedAt = performance.now();
+      probe.producedWall = Date.now();
+      if (k + lead <= probeCount) await sendScans(probeProducer, probePrelude(probeWaybill(k + lead), origin, destination));
+    }
+  })();
+
+  const inputTopics = INPUT_ROLES.map((role) => `${prefix}courier.${role}.v1`);
+  let lastCpu = { at: performance.now(), ticks: Object.fromEntries(APPS.map((app) => [app, cpuTicks(pids[app])])) };
+  const takeSample = async (): Promise<Sample> => {
+    const [ingest, deadlines, notifier] = await Promise.all([
+      groupLag(admin, `${groupPrefix}.ingest`, inputTopics),
+      groupLag(admin, `${groupPrefix}.deadlines`, [`${prefix}courier.deadline-intent.v1`]),
+      groupLag(admin, `${groupPrefix}.notifier`, [`${prefix}courier.notification-intent.v1`]),
+    ]);
+    // After the offsets: ingest counts a batch before it commits it, so received ≥ committed unless messages were skipped.
+    const ingestCounts = await ingestCounters(ports.ingest).catch(() => ({ applied: NaN, received: NaN }));
+    const now = performance.now();
+    const ticks = Object.fromEntries(APPS.map((app) => [app, cpuTicks(pids[app])]));
+    const cpuPercent = Object.fromEntries(
+      APPS.map((app) => {
+        const [before, after] = [lastCpu.ticks[app], ticks[app]];
+        const seconds = (now - lastCpu.at) / 1000;
+        return [app, before == null || after == null || seconds <= 0 ? null : round(((after - before) / TICKS_PER_SECOND / seconds) * 100, 0)];
+      }),
+    ) as Record<AppName, number | null>;
+    lastCpu = { at: now, ticks };
+    const sample: Sample = {
+      t: round((now - started) / 1000),
+      rssMb: Object.fromEntries(APPS.map((app) => [app, rssMb(pids[app])])) as Record<AppName, number | null>,
+      cpuPercent,
+      ingestLag: ingest.lag,
+      ingestMaxPartitionLag: ingest.maxPartition,
+      lostToRetention: Number.isFinite(ingestCounts.received) ? Math.max(0, ingest.committed - ingestCounts.received) : NaN,
+      deletedAheadOfIngest: ingest.lost,
+      deadlinesLag: deadlines.lag,
+      notifierLag: notifier.lag,
+      ingestApplied: ingestCounts.applied,
+      produced: counters.sent,
+      probesPending: probes.filter((p) => p.alertedAt === null).length,
+    };
+    samples.push(sample);
+    return sample;
+  };
+  const sampler = (async () => {
+    while (performance.now() < until) {
+      const sample = await takeSample().catch((error: Error) => (log(`sample failed: ${error.message}`), null));
+      if (sample && samples.length % 6 === 1) {
+        log(
+          `t=${sample.t}s produced ${sample.produced} applied ${sample.ingestApplied} lag ${sample.ingestLag} ` +
+            `(lost ${sample.lostToRetention}) rss ${APPS.map((a) => `${a} ${sample.rssMb[a]}`).join(' ')} MB, ` +
+            `cpu ${APPS.map((a) => `${a} ${sample.cpuPercent[a]}`).join(' ')} %, ` +
+            `probes waiting ${sample.probesPending}`,
+        );
+      }
+      await sleep(Math.max(0, started + samples.length * SAMPLE_MS - performance.now()));
+    }
+  })();
+
+  await Promise.all([loadDone, probesDone, sampler]);
+  const loadSeconds = (performance.now() - started) / 1000;
+  log(`load done: ${counters.sent} events in ${round(loadSeconds)} s; draining up to ${DRAIN_SECONDS} s`);
+
+  // Drain: wait (bounded) for the last alerts and for ingest to catch up, sampling as before.
+  const drainUntil = performance.now() + DRAIN_SECONDS * 1000;
+  let drained: Sample | null = null;
+  while (performance.now() < drainUntil) {
+    drained = await takeSample().catch(() => null);
+    if (drained && drained.ingestLag === 0 && probes.every((p) => p.alertedAt !== null)) break;
+    await sleep(2000);
+  }
+  const drainSeconds = round(DRAIN_SECONDS - Math.max(0, drainUntil - performance.now()) / 1000);
+  alerts.close();
+  await Promise.all([producer.disconnect(), probeProducer.disconnect(), admin.disconnect()]);
+  await stopAll();
+
+  // Where the time goes, per alerted probe: Kafka → ingest's batch transaction start (outbox.created_at), → the
+  // outbox relay's publish (published_at), → the SSE client. PostgreSQL's now() is its transaction's start.
+  const stages = await probeStages(probes.filter((p) => p.alertedWall !== undefined && p.producedWall !== undefined));
+
+  // Figures.
+  const measured = probes.filter((p) => p.producedAt !== null);
+  const alerted = measured.filter((p) => p.alertedAt !== null);
+  const missing = measured.length - alerted.length;
+  const end = performance.now();
+  // A probe without an alert counts with the time it waited: the percentiles are then lower bounds.
+  const latencyOf = (p: Probe) => (p.alertedAt ?? end) - p.producedAt!;
+  const steady = measured.filter((p) => p.producedAt! - started >= WARMUP_SECONDS * 1000);
+  const latencies = steady.map(latencyOf).sort((a, b) => a - b);
+  const latenciesAll = measured.map(latencyOf).sort((a, b) => a - b);
+  const loadSamples = samples.filter((s) => s.t <= SECONDS);
+  const appliedDuringLoad = (() => {
+    const valid = loadSamples.filter((s) => Number.isFinite(s.ingestApplied));
+    return valid.length >= 2 ? (valid.at(-1)!.ingestApplied - valid[0]!.ingestApplied) / (valid.at(-1)!.t - valid[0]!.t) : NaN;
+  })();
+  const growth = Object.fromEntries(APPS.map((app) => [app, rssGrowth(loadSamples, app)]));
+  const cpuDuringLoad = Object.fromEntries(
+    APPS.map((app) => [app, round(mean(loadSamples.slice(1).map((s) => s.cpuPercent[app]).filter((v): v is number => v !== null)), 0)]),
+  );
+  const result = {
+    alertP99Ms: round(percentile(latencies, 99) ?? NaN, 0),
+    maxLag: Math.max(...samples.map((s) => s.ingestLag)),
+    rssGrowthMb: Math.max(...APPS.map((app) => growth[app]!.growthMb)),
+    alertP50Ms: round(percentile(latencies, 50) ?? NaN, 0),
+    alertMaxMs: round(latencies.at(-1) ?? NaN, 0),
+    alertTargetP99Ms: 1000,
+    alertLatencyIsLowerBound: steady.some((p) => p.alertedAt === null),
+    alertWarmupSeconds: WARMUP_SECONDS,
+    alertIncludingWarmupMs: {
+      p50: round(percentile(latenciesAll, 50) ?? NaN, 0),
+      p99: round(percentile(latenciesAll, 99) ?? NaN, 0),
+      max: round(latenciesAll.at(-1) ?? NaN, 0),
+    },
+    probes: { sent: measured.length, alerted: alerted.length, missing, alertTypes: countBy(alerted.map((p) => p.alertType!)) },
+    alertStagesMs: stages,
+    /** Per probe: seconds into the run when its scan was produced, and its alert latency in ms (null: none). */
+    probeLatencies: measured.map((p) => [round((p.producedAt! - started) / 1000), p.alertedAt === null ? null : round(p.alertedAt - p.producedAt!, 0)]),
+    rssGrowthMbPerApp: growth,
+    meanCpuPercentPerApp: cpuDuringLoad,
+    maxLagByGroup: {
+      ingest: Math.max(...samples.map((s) => s.ingestLag)),
+      deadlines: Math.max(...samples.map((s) => s.deadlinesLag)),
+      notifier: Math.max(...samples.map((s) => s.notifierLag)),
+    },
+    finalLag: drained ? { ingest: drained.ingestLag, deadlines: drained.deadlinesLag, notifier: drained.notifierLag } : null,
+    lostToRetention: Math.max(0, ...samples.map((s) => s.lostToRetention).filter(Number.isFinite)),
+    requestedRate: RATE,
+    producedRate: round(counters.sent / loadSeconds, 0),
+    ingestRate: round(appliedDuringLoad, 0),
+    durationSeconds: SECONDS,
+    drainSeconds,
+    sampleSeconds: SAMPLE_MS / 1000,
+    sendIntervalMs: SEND_MS,
+    producedEvents: counters.sent,
+    dayCycles: counters.cycles + 1,
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: round(totalmem() / 2 ** 30, 0), node: process.version, loadAvgAtStart: loadAtStart, loadAvgAtEnd: loadavg().map((l) => round(l, 2)) },
+    command: `SOAK_SECONDS=${SECONDS} SOAK_RATE=${RATE} npm run soak`,
+    finishedAt: new Date().toISOString(),
+    samples,
+  };
+  writeFileSync('bench/results/soak.json', `${JSON.stringify(result, null, 2)}\n`);
+  log(
+    `alert latency after ${WARMUP_SECONDS} s warm-up: p50 ${result.alertP50Ms} ms, p99 ${result.alertP99Ms} ms` +
+      `${result.alertLatencyIsLowerBound ? ' (lower bound)' : ''}, max ${result.alertMaxMs} ms (with warm-up: p99 ${result.alertIncludingWarmupMs.p99} ms); ` +
+      `probes ${alerted.length}/${measured.length}; max ingest lag ${result.maxLag}; lost to retention ${result.lostToRetention}; ` +
+      `produced ${result.producedRate}/s, ingest ${result.ingestRate}/s; RSS growth ${APPS.map((a) => `${a} ${growth[a]!.growthMb}`).join(', ')} MB`,
+  );
+  log('wrote bench/results/soak.json');
+}
+
+async function probeStages(alerted: Probe[]): Promise<Record<string, { p50: number | null; p99: number | null }>> {
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ key: string; created: Date; published: Date | null }>(
+      `SELECT message_key AS key, min(created_at) AS created, min(published_at) AS published FROM outbox
+        WHERE topic_role = 'case' AND message_key = ANY($1) GROUP BY message_key`,
+      [alerted.map((p) => p.waybillNo)],
+    );
+    const byKey = new Map(rows.map((row) => [row.key, row]));
+    const toIngest: number[] = [];
+    const toRelay: number[] = [];
+    const toSse: number[] = [];
+    for (const probe of alerted) {
+      const row = byKey.get(probe.waybillNo);
+      if (!row?.published) continue;
+      toIngest.push(row.created.getTime() - probe.producedWall!);
+      toRelay.push(row.published.getTime() - row.created.getTime());
+      toSse.push(probe.alertedWall! - row.published.getTime());
+    }
+    const summary = (values: number[]) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+    };
+    return {
+      kafkaToIngestBatchStart: summary(toIngest),
+      ingestBatchStartToRelayPublish: summary(toRelay),
+      relayPublishToSseClient: summary(toSse),
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+function countBy(values: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
+}
+
+main()
+  .catch(async (error: Error) => {
+    log(`failed: ${error.stack ?? error.message}`);
+    process.exitCode = 1;
+    await stopAll();
+  })
+  .finally(() => process.exit());
