@@ -143,7 +143,7 @@ describe('bad input: 10 000 fuzzed mutations through Kafka into the ingest proce
     writeFileSync(policyFile, JSON.stringify(day.policyDocument));
 
     // A waybill whose events happened 400 days ago, delivered late: late events are legitimate (rules §3), so
-    // they are applied with deadlines from their event time, not rejected (docs/RELIABILITY-soak.md).
+    // they are applied with deadlines from their event time, not rejected (docs/RELIABILITY.md).
     const lateWaybill = 'LATE400DAYS0001';
     const branches = Object.entries(day.policyDocument.sites as Record<string, { type: string }>)
       .filter(([, site]) => site.type === 'BRANCH')

@@ -1,5 +1,6 @@
 import type { DeadlineScheduler, ScheduledDeadline, SchedulerCounts } from '../../apps/deadlines/src/scheduler/deadline-scheduler.js';
-import type { FireDeadlineUseCase, FireOutcome } from '../../apps/deadlines/src/usecases/fire-deadline/fire-deadline.usecase.js';
+import type { FireDeadlineUseCase, Judgements } from '../../apps/deadlines/src/usecases/fire-deadline/fire-deadline.usecase.js';
+import type { DueSweeper } from '../../apps/deadlines/src/usecases/fire-deadline/due-sweeper.js';
 
 /** Wall-clock seconds spent in each scheduler call: what is left of a reconcile is PostgreSQL and the loop. */
 export class TimedScheduler implements DeadlineScheduler {
@@ -46,19 +47,55 @@ export class TimedScheduler implements DeadlineScheduler {
   }
 }
 
-/** Counts the judgement transactions of the real use case and the time spent in them. */
-export function timeJudgements(fire: FireDeadlineUseCase): { batches: number; deadlines: number; seconds: number } {
-  const stats = { batches: 0, deadlines: 0, seconds: 0 };
-  const judge = fire.executeMany.bind(fire);
-  fire.executeMany = async (ids: string[]): Promise<Map<string, FireOutcome>> => {
-    const started = performance.now();
-    try {
-      return await judge(ids);
-    } finally {
-      stats.batches += 1;
-      stats.deadlines += ids.length;
-      stats.seconds += (performance.now() - started) / 1000;
-    }
+export interface JudgementLog {
+  /** Judgement transactions that judged at least one deadline, by kind. */
+  sweeps: number;
+  named: number;
+  /** Deadlines judged (MISSED or DECIDED). */
+  judged: number;
+  /** Wall-clock seconds inside judgement transactions (overlapping ones add up). */
+  seconds: number;
+  /** Sums over those transactions, ms. */
+  phases: Judgements['phases'];
+  /** Commit time (ms) of every judged deadline. */
+  committedAt: Map<string, number>;
+}
+
+/** Records every judgement transaction of the real use case: what it judged, when it committed, where its time went. */
+export function logJudgements(fire: FireDeadlineUseCase): JudgementLog {
+  const log: JudgementLog = { sweeps: 0, named: 0, judged: 0, seconds: 0, phases: { lock: 0, read: 0, engine: 0, write: 0, commit: 0 }, committedAt: new Map() };
+  const record = (kind: 'sweeps' | 'named', started: number, judgements: Judgements) => {
+    if (judgements.dueMs.size === 0) return;
+    log[kind] += 1;
+    log.judged += judgements.dueMs.size;
+    log.seconds += (performance.now() - started) / 1000;
+    for (const key of Object.keys(log.phases) as (keyof Judgements['phases'])[]) log.phases[key] += judgements.phases[key];
+    for (const id of judgements.dueMs.keys()) log.committedAt.set(id, judgements.committedAtMs);
   };
-  return stats;
+  const sweep = fire.sweep.bind(fire);
+  fire.sweep = async (limit: number, excluded?: string[]) => {
+    const started = performance.now();
+    const judgements = await sweep(limit, excluded);
+    record('sweeps', started, judgements);
+    return judgements;
+  };
+  const executeMany = fire.executeMany.bind(fire);
+  fire.executeMany = async (ids: string[]) => {
+    const started = performance.now();
+    const judgements = await executeMany(ids);
+    record('named', started, judgements);
+    return judgements;
+  };
+  return log;
+}
+
+/** When each timer job was taken up by the worker (its call into the sweeper), by deadline id (first run). */
+export function logPickups(sweeper: DueSweeper): Map<string, number> {
+  const pickedUp = new Map<string, number>();
+  const fire = sweeper.fire.bind(sweeper);
+  sweeper.fire = (deadlineId: string) => {
+    if (!pickedUp.has(deadlineId)) pickedUp.set(deadlineId, Date.now());
+    return fire(deadlineId);
+  };
+  return pickedUp;
 }

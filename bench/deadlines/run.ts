@@ -5,15 +5,16 @@
 //  2. reconcile: 1M pending rows in PostgreSQL, Redis flushed: the product's reconciler re-arms them all
 //               vs. a reconciler that asks BullMQ for each job and adds the missing ones (on the sample).
 //  3. fire:     20k complaint cases built through the engine, their C1 deadline due in the same second, judged by
-//               the real DeadlineWorker (batched judgements) vs. a plain worker judging one timer per transaction
-//               (BENCH_BASELINE_FIRE cases, concurrency 16).
+//               the real DeadlineWorker (bulk sweeps) vs. a plain BullMQ worker judging one timer per transaction
+//               (BENCH_BASELINE_FIRE cases, concurrency 16). Lateness: due time → commit of the judgement; also
+//               due time → the timer job taken up, and the engine's firedAt (missed_at).
 //
 // Writes bench/results/deadlines.json. Uses Redis db 6 and the database courier_bench_deadlines, and leaves
 // both empty / dropped. Sizes: BENCH_ARM_JOBS, BENCH_FIRE_JOBS, BENCH_BASELINE_SAMPLE, BENCH_BASELINE_FIRE;
 // BENCH_CONCURRENCY is the worker's DEADLINE_CONCURRENCY.
 import 'reflect-metadata';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
@@ -28,7 +29,7 @@ import { DeadlineWorker } from '../../apps/deadlines/src/deadline.worker.js';
 import { DeadlinesMetrics } from '../../apps/deadlines/src/deadlines.metrics.js';
 import { seedComplaintCases } from './complaints.js';
 import { PlainBullMq } from './baselines.js';
-import { TimedScheduler, timeJudgements } from './instrumented.js';
+import { TimedScheduler, logJudgements, logPickups, type JudgementLog } from './instrumented.js';
 
 const size = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const ARM_JOBS = size('BENCH_ARM_JOBS', 1_000_000);
@@ -36,7 +37,7 @@ const FIRE_JOBS = size('BENCH_FIRE_JOBS', 20_000);
 const BASELINE_SAMPLE = size('BENCH_BASELINE_SAMPLE', 50_000);
 const BASELINE_FIRE = size('BENCH_BASELINE_FIRE', 5_000);
 const CONCURRENCY = size('BENCH_CONCURRENCY', 256);
-const BASELINE_CONCURRENCY = 16; // the lead's worker: DEADLINE_CONCURRENCY's default, one transaction per job
+const BASELINE_CONCURRENCY = 16; // the first version's worker: DEADLINE_CONCURRENCY's former default, one transaction per job
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/6';
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/courier_bench_deadlines';
 const PAGE = 10_000;
@@ -62,6 +63,27 @@ const redisCpuSeconds = async (redis: Redis) => (await redisInfo(redis, 'cpu', '
 async function scriptSeconds(redis: Redis): Promise<number> {
   const stats = await redis.info('commandstats');
   return [...stats.matchAll(/cmdstat_eval(?:sha)?:calls=\d+,usec=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0) / 1e6;
+}
+
+/** CPU seconds used so far by this database's PostgreSQL backends (Linux /proc; 0 where unreadable). */
+async function postgresCpuSeconds(dataSource: DataSource): Promise<Map<number, number>> {
+  const rows: { pid: number }[] = await dataSource.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`);
+  const ticks = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      ticks.set(pid, 0);
+    }
+  }
+  return ticks;
+}
+
+function cpuSpent(before: Map<number, number>, after: Map<number, number>): number {
+  let seconds = 0;
+  for (const [pid, at] of after) seconds += at - (before.get(pid) ?? 0);
+  return seconds;
 }
 
 function percentiles(values: number[]) {
@@ -199,7 +221,7 @@ async function seedDueTogether(dataSource: DataSource, count: number, tag: strin
   const t0 = performance.now();
   await seedComplaintCases(dataSource, policy, { count: calibration, c1DueMs: Date.now() + 7_200_000, tag: `${tag}K` });
   const msPerCase = (performance.now() - t0) / calibration;
-  const dueMs = Math.ceil((Date.now() + count * msPerCase * 1.3 + 10_000) / 1000) * 1000;
+  const dueMs = Math.ceil((Date.now() + count * msPerCase * 1.5 + 20_000) / 1000) * 1000;
   const t1 = performance.now();
   const ids = await seedComplaintCases(dataSource, policy, { count, c1DueMs: dueMs, tag });
   log(`fire: ${count} complaint cases built through the engine in ${((performance.now() - t1) / 1000).toFixed(1)} s; C1 due in ${((dueMs - Date.now()) / 1000).toFixed(1)} s`);
@@ -207,17 +229,41 @@ async function seedDueTogether(dataSource: DataSource, count: number, tag: strin
   return { ids, dueMs };
 }
 
-async function waitForJudgements(dataSource: DataSource, ids: string[], dueMs: number): Promise<number> {
+/**
+ * Waits until every deadline has been judged, watching the judgement log in memory (polling PostgreSQL with a
+ * 20 000-id query would itself load the database being measured). Returns when the last judgement committed
+ * (ms after the due time).
+ */
+async function waitForJudgements(judgements: JudgementLog, ids: string[], dueMs: number): Promise<number> {
   for (;;) {
-    const [{ n }] = await dataSource.query(`SELECT count(*)::int AS n FROM deadline WHERE deadline_id = ANY($1) AND status = 'MISSED'`, [ids]);
-    if (n >= ids.length) return Date.now() - dueMs;
-    if (Date.now() - dueMs > 900_000) throw new Error(`only ${n} of ${ids.length} deadlines judged 15 minutes after their due time`);
-    await sleep(100);
+    const judged = ids.filter((id) => judgements.committedAt.has(id)).length;
+    if (judged === ids.length) return Math.max(...ids.map((id) => judgements.committedAt.get(id)!)) - dueMs;
+    if (Date.now() - dueMs > 900_000) throw new Error(`only ${judged} of ${ids.length} deadlines judged 15 minutes after their due time`);
+    await sleep(50);
   }
 }
 
-/** firedAt (`missed_at`, when the worker began judging) less the due time, per deadline. */
-async function lateness(dataSource: DataSource, ids: string[]) {
+/** Checks in PostgreSQL that every deadline was judged exactly once: MISSED, with one liability record. */
+async function verifyJudgedOnce(dataSource: DataSource, ids: string[]): Promise<void> {
+  const [{ missed, records }] = await dataSource.query(
+    `SELECT count(*) FILTER (WHERE d.status = 'MISSED')::int AS missed,
+            (SELECT count(*)::int FROM liability_record l WHERE l.deadline_id = ANY($1) AND l.kind = 'RECORD') AS records
+     FROM deadline d WHERE d.deadline_id = ANY($1)`,
+    [ids],
+  );
+  if (missed !== ids.length || records !== ids.length) {
+    throw new Error(`${ids.length} deadlines judged, but ${missed} MISSED with ${records} liability records in PostgreSQL`);
+  }
+}
+
+/** Percentiles of `at(id) - dueMs` over the ids (ms); ids without a time are counted as missing. */
+function lateBy(ids: string[], dueMs: number, at: (id: string) => number | undefined) {
+  const late = ids.map(at).filter((t): t is number => t !== undefined).map((t) => t - dueMs);
+  return { first: round(Math.min(...late)), ...percentiles(late), missing: ids.length - late.length };
+}
+
+/** `missed_at` less the due time: the engine's `firedAt`, stamped when the judging transaction began. */
+async function firedAtLateness(dataSource: DataSource, ids: string[]) {
   const rows: { ms: number }[] = await dataSource.query(
     `SELECT extract(epoch FROM missed_at - due_at) * 1000 AS ms FROM deadline WHERE deadline_id = ANY($1)`,
     [ids],
@@ -260,48 +306,75 @@ async function benchFire(redis: Redis, dataSource: DataSource, scheduler: BullMq
   const engine = await engineMsPerTimer(dataSource, ids, dueMs);
 
   const fire = new FireDeadlineUseCase(dataSource, policy, systemClock, env);
-  const judgements = timeJudgements(fire);
+  const judgements = logJudgements(fire);
   const worker = new DeadlineWorker(fire, new DeadlinesMetrics(), redis, env);
+  const pickedUp = logPickups(worker.sweeper);
   worker.onApplicationBootstrap();
   await sleep(dueMs - Date.now());
   await redis.config('RESETSTAT');
   const nodeCpuBefore = process.cpuUsage();
-  const allJudgedMs = await waitForJudgements(dataSource, ids, dueMs);
+  const postgresCpuBefore = await postgresCpuSeconds(dataSource);
+  const allJudgedMs = await waitForJudgements(judgements, ids, dueMs);
   const nodeCpu = process.cpuUsage(nodeCpuBefore);
+  const postgresCpu = cpuSpent(postgresCpuBefore, await postgresCpuSeconds(dataSource));
+  await verifyJudgedOnce(dataSource, ids);
+  // The jobs keep running after the judgements (as no-ops): wait for the last one to be taken up.
+  for (const t0 = Date.now(); ids.some((id) => !pickedUp.has(id)) && Date.now() - t0 < 600_000; ) await sleep(100);
+  const allPickedUpMs = Date.now() - dueMs;
   const bullmqRedisSeconds = await scriptSeconds(redis);
   await worker.onApplicationShutdown();
+  const perTransaction = (ms: number) => round(ms / (judgements.sweeps + judgements.named), 1);
   const product = {
     jobs: FIRE_JOBS,
     concurrency: CONCURRENCY,
-    lateness: 'missed_at - due_at: when the worker began judging the timer (the engine stamps it as firedAt)',
-    late: await lateness(dataSource, ids),
+    loadAverage1mAfter: round(loadavg()[0]!, 1),
+    lateness: 'from the due time to the commit of the transaction that judged the deadline (overdue, liability, escalation, alert intents)',
+    late: lateBy(ids, dueMs, (id) => judgements.committedAt.get(id)),
+    pickupLateness: 'from the due time to the worker taking up the timer job (the sweeps judge most deadlines before their own jobs run)',
+    pickup: lateBy(ids, dueMs, (id) => pickedUp.get(id)),
+    firedAtLateness: 'missed_at - due_at: the engine\'s firedAt, stamped when the judging transaction began',
+    firedAt: await firedAtLateness(dataSource, ids),
     allJudgedMs,
+    allPickedUpMs,
     judgedPerSec: round(FIRE_JOBS / (allJudgedMs / 1000)),
-    transactions: judgements.batches,
-    deadlinesPerTransaction: round(judgements.deadlines / judgements.batches, 1),
+    sweepTransactions: judgements.sweeps,
+    namedTransactions: judgements.named,
+    deadlinesPerTransaction: round(judgements.judged / (judgements.sweeps + judgements.named), 1),
     judgementSeconds: round(judgements.seconds, 1),
+    msPerTransaction: {
+      lockOrClaim: perTransaction(judgements.phases.lock),
+      readRowsAndStates: perTransaction(judgements.phases.read),
+      engine: perTransaction(judgements.phases.engine),
+      write: perTransaction(judgements.phases.write),
+      commit: perTransaction(judgements.phases.commit),
+    },
     bullmqRedisSeconds: round(bullmqRedisSeconds, 1),
+    // CPU from the due time until every deadline was judged: what the judgements cost, whatever the machine's load.
     workerNodeCpuSeconds: round((nodeCpu.user + nodeCpu.system) / 1e6, 1),
+    postgresCpuSeconds: round(postgresCpu, 1),
+    cpuMsPerJudgement: round((((nodeCpu.user + nodeCpu.system) / 1e6 + postgresCpu) * 1000) / FIRE_JOBS, 2),
     engineMsPerTimer: engine.msPerTimer,
     stateBytes: engine.stateBytes,
   };
-  log(`fire: ${FIRE_JOBS} due together, lateness p50 ${product.late.p50} p99 ${product.late.p99} max ${product.late.max} ms; all judged after ${allJudgedMs} ms (${product.judgedPerSec}/s)`);
+  log(`fire: ${FIRE_JOBS} due together, judged (committed) p50 ${product.late.p50} p99 ${product.late.p99} max ${product.late.max} ms; jobs taken up p50 ${product.pickup.p50} p99 ${product.pickup.p99} ms; all judged after ${allJudgedMs} ms (${product.judgedPerSec}/s) in ${judgements.sweeps} sweeps + ${judgements.named} named transactions`);
 
   await redis.flushdb();
   const plain = new PlainBullMq(redis);
   const sample = await seedDueTogether(dataSource, BASELINE_FIRE, 'B');
   for (const deadlineId of sample.ids) await plain.add({ deadlineId, dueAt: new Date(sample.dueMs).toISOString() });
   const plainFire = new FireDeadlineUseCase(dataSource, policy, systemClock, env);
+  const plainJudgements = logJudgements(plainFire);
   const plainWorker = plain.startWorker(plainFire, BASELINE_CONCURRENCY);
   await sleep(sample.dueMs - Date.now());
-  const plainJudgedMs = await waitForJudgements(dataSource, sample.ids, sample.dueMs);
+  const plainJudgedMs = await waitForJudgements(plainJudgements, sample.ids, sample.dueMs);
+  await verifyJudgedOnce(dataSource, sample.ids);
   await plainWorker.close();
   await plain.close();
   const perSec = BASELINE_FIRE / (plainJudgedMs / 1000);
   const baseline = {
     jobs: BASELINE_FIRE,
     concurrency: BASELINE_CONCURRENCY,
-    late: await lateness(dataSource, sample.ids),
+    late: lateBy(sample.ids, sample.dueMs, (id) => plainJudgements.committedAt.get(id)),
     allJudgedMs: plainJudgedMs,
     judgedPerSec: round(perSec),
     // At that rate the 20k would take FIRE_JOBS / rate: the last ones that late, the 99th percentile nearly so.
@@ -314,6 +387,7 @@ async function benchFire(redis: Redis, dataSource: DataSource, scheduler: BullMq
 
 // ------------------------------------------------------------------------------------------------- main
 
+const loadAtStart = loadavg()[0]!;
 const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
 const policyOfRedis = ((await redis.config('GET', 'maxmemory-policy')) as string[])[1];
 await freshDatabase();
@@ -321,7 +395,7 @@ const dataSource = new DataSource(dataSourceOptions(DATABASE_URL, 10));
 await dataSource.initialize();
 const scheduler = BullMqDeadlineScheduler.create(redis, () => Date.now());
 try {
-  log(`${ARM_JOBS} timers to arm and reconcile, ${FIRE_JOBS} to fire together; Redis ${REDIS_URL}, ${DATABASE_URL}`);
+  log(`${ARM_JOBS} timers to arm and reconcile, ${FIRE_JOBS} to fire together; Redis ${REDIS_URL}, ${DATABASE_URL}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   const arm = await benchArm(redis, scheduler);
   const reconcile = await benchReconcile(redis, dataSource, scheduler);
   const fire = await benchFire(redis, dataSource, scheduler);
@@ -350,6 +424,8 @@ try {
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? 'unknown',
       memoryGiB: round(totalmem() / 2 ** 30, 1),
+      // The machine is shared: its 1-minute load average (runnable processes per 2 cores) when the run began.
+      loadAverage1mAtStart: round(loadAtStart, 1),
       node: process.version,
       redis: (await redis.info('server')).match(/redis_version:(\S+)/)?.[1],
       redisMaxmemoryPolicy: policyOfRedis,
@@ -367,9 +443,11 @@ deadline timers (bench/results/deadlines.json)
   arm        ${results.armPerSec}/s vs ${results.baselineArmPerSec}/s one queue.add per job: ${ratio(results.armPerSec, results.baselineArmPerSec)} faster
   memory     ${results.bytesPerJob} B/job vs ${results.baselineBytesPerJob} B/job: ${ratio(results.baselineBytesPerJob, results.bytesPerJob)} smaller (≤ ${TARGETS.bytesPerJob}: ${verdict(results.met.bytesPerJob)})
   reconcile  1M re-armed in ${results.reconcile1MSeconds} s vs ~${results.baselineReconcile1MSeconds} s one by one: ${ratio(results.baselineReconcile1MSeconds, results.reconcile1MSeconds)} faster (≤ ${TARGETS.reconcile1MSeconds} s: ${verdict(results.met.reconcile1MSeconds)})
-  fire       ${FIRE_JOBS} due in one second: lateness p50 ${results.lateP50Ms} / p99 ${results.lateP99Ms} / max ${results.lateMaxMs} ms (≤ ${TARGETS.lateP99Ms} ms: ${verdict(results.met.lateP99Ms)})
-             one transaction per job: p99 ${results.baselineLateP99Ms} ms for ${BASELINE_FIRE} (~${fire.baseline.extrapolatedLateP99Ms} ms for ${FIRE_JOBS}); batched judgements ${ratio(fire.product.judgedPerSec, fire.baseline.judgedPerSec)} faster
-             where it goes: ${fire.product.deadlinesPerTransaction} deadlines per transaction, engine ${fire.product.engineMsPerTimer} ms per timer, ${fire.product.stateBytes} B of state JSON per waybill, BullMQ scripts ${fire.product.bullmqRedisSeconds} s of Redis time`);
+  fire       ${FIRE_JOBS} due in one second, due → judgement committed: p50 ${results.lateP50Ms} / p99 ${results.lateP99Ms} / max ${results.lateMaxMs} ms (≤ ${TARGETS.lateP99Ms} ms: ${verdict(results.met.lateP99Ms)})
+             due → timer job taken up: p50 ${fire.product.pickup.p50} / p99 ${fire.product.pickup.p99} / max ${fire.product.pickup.max} ms
+             one transaction per job: p99 ${results.baselineLateP99Ms} ms for ${BASELINE_FIRE} (~${fire.baseline.extrapolatedLateP99Ms} ms for ${FIRE_JOBS}); bulk sweeps ${ratio(fire.product.judgedPerSec, fire.baseline.judgedPerSec)} faster
+             where it goes: ${fire.product.sweepTransactions} sweeps + ${fire.product.namedTransactions} named transactions, ${fire.product.deadlinesPerTransaction} deadlines each; per transaction ms: ${JSON.stringify(fire.product.msPerTransaction)}; engine ${fire.product.engineMsPerTimer} ms per timer, ${fire.product.stateBytes} B of state JSON per waybill, BullMQ scripts ${fire.product.bullmqRedisSeconds} s of Redis time
+             CPU until all judged: worker ${fire.product.workerNodeCpuSeconds} s + PostgreSQL ${fire.product.postgresCpuSeconds} s = ${fire.product.cpuMsPerJudgement} ms per judgement (machine load average ${fire.product.loadAverage1mAfter} on ${cpus().length} CPUs)`);
 } finally {
   await scheduler.close();
   await redis.flushdb();

@@ -73,7 +73,12 @@ function matches(record: Pick<GatewayRecord, 'path' | 'idempotencyKey'>, match: 
   return (match.path === undefined || record.path.startsWith(match.path)) && (match.idempotencyKey === undefined || record.idempotencyKey === match.idempotencyKey);
 }
 
-export async function startFakeGateway(port = 0): Promise<FakeGateway> {
+export interface FakeGatewayOptions {
+  /** Milliseconds to wait before answering an accepted request, drawn per request (a provider's latency). */
+  latencyMs?: () => number;
+}
+
+export async function startFakeGateway(port = 0, options: FakeGatewayOptions = {}): Promise<FakeGateway> {
   const records: GatewayRecord[] = [];
   const seen = new Set<string>();
   const failures: FailureRule[] = [];
@@ -123,6 +128,8 @@ export async function startFakeGateway(port = 0): Promise<FakeGateway> {
       hold!.onReceived(record);
       await hold!.released;
     }
+    const latency = options.latencyMs?.() ?? 0;
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     if (res.destroyed) return;
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: `fake-${records.indexOf(record) + 1}`, duplicate }));
   });

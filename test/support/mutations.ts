@@ -2,7 +2,7 @@ import { Rng } from '../../apps/simulator/src/prng.js';
 
 /**
  * Mutations of valid input events that are invalid by construction (each breaks a rule of events.md or of the
- * decisions documented in docs/RELIABILITY-soak.md), for the bad-input fuzz test. Every mutation names the
+ * decisions documented in docs/RELIABILITY.md), for the bad-input fuzz test. Every mutation names the
  * reason the DLQ record must give, so the test checks not only that a message was rejected but why.
  */
 

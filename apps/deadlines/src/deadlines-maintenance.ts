@@ -7,7 +7,15 @@ import { ReconcileUseCase } from './usecases/reconcile/reconcile.usecase.js';
 import { DeadlinesMetrics } from './deadlines.metrics.js';
 import { REDIS, checkEvictionPolicy } from './redis.provider.js';
 
-/** Start-up checks, the periodic reconciler and the overdue gauges. */
+/**
+ * Written by every reconcile; its absence means Redis lost its data without the connection dropping (FLUSHALL, a
+ * failover to a replica that had not synced, a restore): the timers are gone although Redis looks healthy.
+ */
+export const REDIS_KEPT_KEY = 'courier:deadlines:redis-kept';
+/** How often that is checked: one EXISTS. */
+const REDIS_LOSS_CHECK_MS = 5000;
+
+/** Start-up checks, the periodic reconciler, the Redis-loss check and the overdue gauges. */
 @Injectable()
 export class DeadlinesMaintenance implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger(DeadlinesMaintenance.name);
@@ -30,6 +38,7 @@ export class DeadlinesMaintenance implements OnApplicationBootstrap, OnApplicati
     this.runReconcile();
     this.timers.push(setInterval(() => this.runReconcile(), this.env.RECONCILE_INTERVAL_SECONDS * 1000));
     this.timers.push(setInterval(() => void this.refreshGauges().catch(() => undefined), 10_000));
+    this.timers.push(setInterval(() => void this.checkRedisKept(), REDIS_LOSS_CHECK_MS));
     // A Redis restart loses every timer (nothing is kept on disk here): reconcile as soon as it is back.
     this.redis.on('ready', () => this.runReconcile());
   }
@@ -43,6 +52,8 @@ export class DeadlinesMaintenance implements OnApplicationBootstrap, OnApplicati
       this.reconcileAgain = !this.stopped;
       return this.reconciling;
     }
+    // Sent before the reconcile's own commands on the same connection: a loss during the run is seen afterwards.
+    void this.markRedisKept();
     this.reconciling = this.reconcile
       .execute()
       .then((report) => {
@@ -59,6 +70,27 @@ export class DeadlinesMaintenance implements OnApplicationBootstrap, OnApplicati
         }
       });
     return this.reconciling;
+  }
+
+  private async markRedisKept(): Promise<void> {
+    try {
+      await this.redis.set(REDIS_KEPT_KEY, new Date().toISOString());
+    } catch {
+      // Redis is down: the reconcile fails too, and runs again when Redis is back.
+    }
+  }
+
+  /** Reconciles at once when the marker of the last reconcile is gone: Redis lost its data under a live connection. */
+  async checkRedisKept(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      if ((await this.redis.exists(REDIS_KEPT_KEY)) === 0) {
+        this.log.warn('Redis has lost its data (the reconcile marker is gone): re-arming every pending deadline');
+        void this.runReconcile();
+      }
+    } catch {
+      // Redis unreachable: the reconcile on reconnect covers it.
+    }
   }
 
   async refreshGauges(): Promise<void> {

@@ -5,13 +5,25 @@ import { Counter, Gauge, Histogram, register } from 'prom-client';
 export class DeadlinesMetrics {
   readonly fired = new Counter({
     name: 'courier_deadline_fired_total',
-    help: 'Deadline timers run, by outcome (MISSED, DECIDED, STALE; ERROR: judgement failed, retried later) and missed rule',
+    help: 'Deadline timer jobs run, by outcome (MISSED, DECIDED: its deadline was judged, by this job or a sweep; STALE: met, cancelled or judged elsewhere; WAIT: not judgeable yet; ERROR: judgement failed, retried later) and missed rule',
+    labelNames: ['outcome', 'rule'],
+    registers: [register],
+  });
+  readonly judged = new Counter({
+    name: 'courier_deadline_judged_total',
+    help: 'Due deadlines judged by this process (each counted once, at commit), by outcome (MISSED, DECIDED) and missed rule',
     labelNames: ['outcome', 'rule'],
     registers: [register],
   });
   readonly lateness = new Histogram({
     name: 'courier_deadline_fire_lateness_seconds',
-    help: 'How long after its due time a timer was judged (committed)',
+    help: 'From a deadline\'s due time to the commit of the transaction that judged it',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 300],
+    registers: [register],
+  });
+  readonly pickupLateness = new Histogram({
+    name: 'courier_deadline_pickup_lateness_seconds',
+    help: 'From a timer job\'s due time (as armed) to a worker taking it up, first run',
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 300],
     registers: [register],
   });

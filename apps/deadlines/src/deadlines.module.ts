@@ -14,6 +14,7 @@ import { ReconcileUseCase } from './usecases/reconcile/reconcile.usecase.js';
 import { DeadlineWorker } from './deadline.worker.js';
 import { DeadlinesMaintenance } from './deadlines-maintenance.js';
 import { DeadlinesMetrics } from './deadlines.metrics.js';
+import { IngestEndOffsets } from './ingest-clock/ingest-end-offsets.js';
 
 @Module({
   imports: [ConfigModule, PolicyModule, PersistenceModule, MessagingModule, MetricsModule.forRoot({ app: 'deadlines' }), HealthModule.forRoot({ checks: ['postgres', 'redis', 'kafka'] })],
@@ -27,6 +28,7 @@ import { DeadlinesMetrics } from './deadlines.metrics.js';
     },
     ApplyIntentsUseCase,
     FireDeadlineUseCase,
+    IngestEndOffsets,
     ReconcileUseCase,
     DeadlineWorker,
     DeadlinesMaintenance,

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { TOPIC_NAMES, type TopicRole } from '#config';
+import { INGEST_INPUT_ROLES, TOPIC_NAMES, type TopicRole } from '#config';
 import { attachBatchConsumer } from '#messaging';
 import { runService } from '#observability';
 import { IngestModule } from './ingest.module.js';
@@ -10,5 +10,5 @@ await runService({
   defaultPort: 3001,
   // Ingest also creates every other topic of the pipeline (outputs, internal intents) at start.
   beforeListen: (app, env) =>
-    attachBatchConsumer(app, env, 'ingest', ['scan', 'exception', 'reply', 'action', 'hqReview', 'evidence'], Object.keys(TOPIC_NAMES) as TopicRole[]),
+    attachBatchConsumer(app, env, 'ingest', [...INGEST_INPUT_ROLES], Object.keys(TOPIC_NAMES) as TopicRole[]),
 });

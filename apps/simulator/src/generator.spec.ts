@@ -216,7 +216,8 @@ describe('generateDay', () => {
     // Per waybill: the PICKUP is never preceded by more than one scan, and each reply comes after a registration.
     const seen = new Map<string, { scans: number; pickup: boolean; registrations: number }>();
     for (const envelope of shuffled.envelopes) {
-      if (typeof envelope.value === 'string') continue;
+      // Malformed copies (a scan without its offset, …) go to the DLQ: they are not scans of the waybill.
+      if (typeof envelope.value === 'string' || !parse(envelope).ok) continue;
       const event = envelope.value as { waybillNo: string; scanType?: string };
       const state = seen.get(event.waybillNo) ?? { scans: 0, pickup: false, registrations: 0 };
       if (event.scanType === 'PICKUP') state.pickup = true;
@@ -234,6 +235,22 @@ describe('generateDay', () => {
     expect(sized.envelopes).toHaveLength(sized.truth.events.unique);
     expect(sized.truth.stream.duplicates.count + sized.truth.stream.outOfOrder.count + sized.truth.stream.late.count).toBe(0);
     expect(sized.envelopes.every((envelope) => parse(envelope).ok)).toBe(true);
+  });
+
+  it('keeps a missent item registered after the D2 cutoff at the wrong hub until then, so that D2 is missed, not cancelled', () => {
+    // Found by the chaos run: sent on at once, such an item reached its delivering branch before 10:00 (seed 4 of
+    // these days did), which closes the case (rules §2.2) and cancels D2 — while the truth said missed.
+    for (const seed of [4, 8, 12]) {
+      const sample = generateDay({ seed, day: DAY, waybills: 1_500 });
+      for (const problem of sample.truth.problems.filter((p) => p.scenario === 'wrong-routing/missent-wrong-hub-after-cutoff')) {
+        const closing = sample.envelopes.find((e) => {
+          const value = e.value as { scanType?: string; siteCode?: string };
+          return e.key === problem.waybillNo && value.scanType === 'BRANCH_ARRIVAL' && value.siteCode === problem.deliveringBranch;
+        })!.value as { occurredAt: string };
+        expect({ seed, waybill: problem.waybillNo, closedAfterDue: Date.parse(closing.occurredAt) > Date.parse(problem.expected[0]!.dueAt!) })
+          .toEqual({ seed, waybill: problem.waybillNo, closedAfterDue: true });
+      }
+    }
   });
 
   it('reports expected deadline outcomes consistent with their times', () => {

@@ -47,10 +47,20 @@ export const envSchema = z.object({
   WATERMARK_LATENESS_SECONDS: z.coerce.number().int().min(0).default(300),
   /** Outbox relay poll interval when idle. */
   OUTBOX_POLL_MS: positiveInt(200),
-  DEADLINE_CONCURRENCY: positiveInt(16),
+  /**
+   * Deadline timer jobs taken at once. A job only waits for the sweep that judges its deadline (the sweeps' own
+   * transactions are bounded apart), so many cost little and let a burst's jobs be looked up together.
+   */
+  DEADLINE_CONCURRENCY: positiveInt(256),
   RECONCILE_INTERVAL_SECONDS: positiveInt(300),
   /** A due deadline is judged once the watermark passed it, or once the stream has been quiet this long. */
   DEADLINE_IDLE_GRACE_SECONDS: z.coerce.number().int().min(0).default(30),
+  /**
+   * While ingest has messages left to apply, due deadlines it has not reached wait for it; if it makes no progress
+   * at all for this long (stopped, crash-looping), they are judged anyway — a stopped consumer cannot hold deadlines
+   * back for ever, but a restart or a rebalance must not turn its backlog into false overdues.
+   */
+  DEADLINE_STALLED_INGEST_SECONDS: z.coerce.number().int().min(0).default(900),
 });
 
 export type AppEnv = z.infer<typeof envSchema>;

@@ -20,6 +20,12 @@ export const TOPIC_NAMES = {
 export type TopicRole = keyof typeof TOPIC_NAMES;
 export type Topics = Record<TopicRole, string>;
 
+/**
+ * What the ingest service consumes. The deadline service reads the brokers' end offsets of the same topics to know
+ * whether ingest still has messages to apply (its event-time clock), so both take the list from here.
+ */
+export const INGEST_INPUT_ROLES = ['scan', 'exception', 'reply', 'action', 'hqReview', 'evidence'] as const satisfies readonly TopicRole[];
+
 export function topicsFor(env: Pick<AppEnv, 'TOPIC_PREFIX'>): Topics {
   const entries = Object.entries(TOPIC_NAMES).map(([role, name]) => [role, `${env.TOPIC_PREFIX}${name}`]);
   return Object.fromEntries(entries) as Topics;

@@ -104,7 +104,9 @@ function missentWrongHub(registersLate: boolean): Scenario {
       const dueAt = d2Due(ctx, wrongArrival);
       const registeredAt = registersLate ? journey.later(dueAt, 20, 240) : within(journey, wrongArrival, dueAt, 5, 90);
       const correction = ctx.network.hub(wrongHub).lineHauls.includes(deliveringHub) ? deliveringHub : 'H01';
-      const leftAt = journey.hubLeg(wrongHub, registersLate ? wrongArrival : Math.max(wrongArrival, registeredAt), correction);
+      // The hub sends the item on once it has registered it. (Sent on at once, a late-registered item could reach
+      // the delivering branch before the 10:00 cutoff: the case then closes first and D2 is cancelled, not missed.)
+      const leftAt = journey.hubLeg(wrongHub, Math.max(wrongArrival, registeredAt), correction);
       journey.register(
         registeredAt,
         wrongHub,

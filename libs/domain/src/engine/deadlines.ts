@@ -54,8 +54,20 @@ export function reconcileRule(ctx: EngineContext, c: ProblemCase, rule: Deadline
       c.deadlines.push(deadline);
       ctx.emit({ type: 'DeadlineArmed', deadline: snapshot(deadline) });
     } else if (existing.status === 'CANCELLED' && isWithdrawn(existing)) {
-      // Its source fact came back to this case.
-      Object.assign(existing, { status: 'PENDING', dueAt: want.dueAt, armedAt: want.armedAt, cancelledAt: null, detail: want.detail });
+      // Its source fact came back to this case (or, for the ladder, a new overdue stands): armed afresh, as
+      // `want` says — a withdrawn escalation step may come back for another liable party and site.
+      Object.assign(existing, {
+        status: 'PENDING',
+        dueAt: want.dueAt,
+        armedAt: want.armedAt,
+        party: want.party,
+        siteCode: want.siteCode,
+        metAt: null,
+        missedAt: null,
+        cancelledAt: null,
+        detail: want.detail,
+        ...(want.attempt !== undefined ? { attempt: want.attempt } : {}),
+      });
       ctx.emit({ type: 'DeadlineArmed', deadline: snapshot(existing) });
     } else if (existing.status !== 'MISSED' && existing.status !== 'RETRACTED' && (existing.dueAt !== want.dueAt || existing.armedAt !== want.armedAt)) {
       // A fact with an earlier event time arrived later (e.g. a registration behind D5's clock start, the

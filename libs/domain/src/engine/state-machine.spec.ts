@@ -73,6 +73,20 @@ describe('§7 states and timeline', () => {
       expect(d.deadline('FAILED_DELIVERY', 'ESC1')).toMatchObject({ status: 'CANCELLED', detail: expect.objectContaining({ withdrawn: true }) });
     });
 
+    it('a ladder withdrawn by a retraction and re-armed by a later overdue follows the new liable party and site', () => {
+      const d = new Driver();
+      d.feed(pickup('11-23 06:00'), failed('11-23 10:00', 1));
+      d.fireUntil('11-24 00:00'); // D4 missed: the ladder answers to the DB
+      d.feed(registration('11-23 23:00', DB, 'NOBODY_HOME')); // late proof: D4 retracted, the ladder withdrawn; D5 armed for the OB
+      expect(d.deadline('FAILED_DELIVERY', 'ESC1')).toMatchObject({ status: 'CANCELLED', party: 'DB', siteCode: DB });
+      d.fireUntil('11-24 23:00'); // D5 (due 24 h after the registration) missed by the OB: the ladder comes back for it
+      expect(d.deadline('FAILED_DELIVERY', 'ESC1')).toMatchObject({ status: 'PENDING', dueAt: u('11-25 01:00'), party: 'OB', siteCode: OB });
+      const rearmed = d.effectsOf('DeadlineArmed').filter((e) => e.deadline.rule === 'ESC2').at(-1);
+      expect(rearmed?.deadline).toMatchObject({ status: 'PENDING', party: 'OB', siteCode: OB });
+      d.fireUntil('11-25 01:00');
+      expect(d.notifications('ESCALATION').at(-1)).toMatchObject({ recipient: 'sup.ob@example.com', vars: expect.objectContaining({ rule: 'D5', party: 'OB', site: OB }) });
+    });
+
     it('follows policy.escalation', () => {
       const d = new Driver(testPolicy({ escalation: { steps: [{ afterMinutes: 0, target: 'HQ' }, { afterMinutes: 30, target: 'SUPERVISOR' }, { afterMinutes: 60, target: 'SITE' }, { afterMinutes: 90, target: 'HQ' }] } }));
       d.feed(pickup('11-23 06:00'), registration('11-23 09:00', OB, 'DELAY', { complaint: { customerName: '张', customerContact: 'x@y.cn', channel: 'EMAIL' } }));

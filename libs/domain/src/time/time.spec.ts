@@ -292,6 +292,18 @@ describe('endOfNthWorkingDayAfter (C3)', () => {
     );
   });
 
+  it('gives remembered answers only for the same local day, zone and calendar', () => {
+    const friday: BusinessCalendar = { weekendDays: [6, 7], holidays: [], extraWorkingDays: [] };
+    const due = (t: string, calendar = friday, zone = SHANGHAI) => iso(endOfNthWorkingDayAfter(t, 1, calendar, zone));
+    // Thursday 23:59 local, asked twice within the minute, then the first minute of Friday.
+    expect(due('2026-11-19T23:59:00.000+08:00')).toBe(toUtcIso('2026-11-20T23:59:59.999+08:00'));
+    expect(due('2026-11-19T23:59:59.999+08:00')).toBe(toUtcIso('2026-11-20T23:59:59.999+08:00'));
+    expect(due('2026-11-20T00:00:00.000+08:00')).toBe(toUtcIso('2026-11-23T23:59:59.999+08:00'));
+    // The same instant in Berlin is still Thursday afternoon; another calendar makes Friday a holiday.
+    expect(due('2026-11-19T23:59:30+08:00', friday, BERLIN)).toBe('2026-11-20T22:59:59.999Z');
+    expect(due('2026-11-19T23:59:30+08:00', { ...friday, holidays: ['2026-11-20'] })).toBe(toUtcIso('2026-11-23T23:59:59.999+08:00'));
+  });
+
   it('rejects a non-positive count and a calendar without working days', () => {
     expect(() => endOfNthWorkingDayAfter('2026-11-23T12:00:00+08:00', 0, weekdays, SHANGHAI)).toThrow(RangeError);
     expect(() => endOfNthWorkingDayAfter('2026-11-23T12:00:00+08:00', 1.5, weekdays, SHANGHAI)).toThrow(RangeError);

@@ -8,6 +8,17 @@ export interface EventClock {
   lastActivity: Date | null;
 }
 
+/** One partition's committed progress (the row ingest writes with every batch). */
+export interface PartitionProgress {
+  topic: string;
+  partition: number;
+  nextOffset: bigint;
+  /** The partition's end offset as seen with the last batch. */
+  highWatermark: bigint;
+  maxEventTime: Date | null;
+  updatedAt: Date;
+}
+
 export interface DlqRow {
   topic: string;
   partition: number;
@@ -67,6 +78,23 @@ export class StreamProgressRepository {
       newest: row.newest ? new Date(row.newest) : null,
       lastActivity: row.last_activity ? new Date(row.last_activity) : null,
     };
+  }
+
+  /** Every partition's committed progress for a consumer group. */
+  static async partitionProgress(manager: Pick<EntityManager, 'query'>, groupId: string): Promise<PartitionProgress[]> {
+    const rows: { topic: string; partition: number; next_offset: string; high_watermark: string; max_event_time: Date | null; updated_at: Date }[] =
+      await manager.query(
+        `SELECT topic, partition, next_offset, high_watermark, max_event_time, updated_at FROM consumer_offset WHERE group_id = $1`,
+        [groupId],
+      );
+    return rows.map((r) => ({
+      topic: r.topic,
+      partition: r.partition,
+      nextOffset: BigInt(r.next_offset),
+      highWatermark: BigInt(r.high_watermark),
+      maxEventTime: r.max_event_time ? new Date(r.max_event_time) : null,
+      updatedAt: new Date(r.updated_at),
+    }));
   }
 
   static async insertDlq(manager: EntityManager, rows: DlqRow[]): Promise<void> {
