@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -78,5 +78,11 @@ export async function eventually<T>(probe: () => Promise<T>, timeoutMs = 30_000,
   throw lastError;
 }
 
-let nextPort = 4100 + (process.pid % 200) * 10;
-export const freePort = () => nextPort++;
+/**
+ * A port nothing listens on, chosen by the kernel (a guessed range once landed on RabbitMQ's 5672). Synchronous so
+ * call sites stay simple: a throw-away node process binds port 0 and prints what it got.
+ */
+export function freePort(): number {
+  const probe = "const s=require('net').createServer().listen(0,()=>{process.stdout.write(String(s.address().port));s.close()})";
+  return Number(execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' }));
+}

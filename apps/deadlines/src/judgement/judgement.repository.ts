@@ -123,7 +123,7 @@ export class JudgementRepository {
            (c->'flags'->>'wrongTarget')::boolean,
            (SELECT min((d->>'dueAt')::timestamptz) FROM jsonb_array_elements(c->'deadlines') AS d WHERE d->>'status' = 'PENDING'),
            c - 'timeline' - 'liabilities'
-         FROM waybill_state w CROSS JOIN LATERAL jsonb_array_elements(w.state->'cases') AS c
+         FROM waybill_state w CROSS JOIN LATERAL jsonb_array_elements((w.state->'cases')::jsonb) AS c
          WHERE w.waybill_no = ANY($1::text[]) AND c->>'id' = ANY($2::text[])
          ON CONFLICT (case_id) DO UPDATE SET
            state = EXCLUDED.state, reason_code = EXCLUDED.reason_code, closed_at = EXCLUDED.closed_at,
