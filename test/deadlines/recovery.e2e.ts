@@ -101,6 +101,9 @@ describe('deadline service recovery', () => {
   }, 150_000);
 
   it('restores every pending deadline after FLUSHDB, and the past-due ones fire', async () => {
+    // The event-time clock only moves forward (the newest event time is kept): forget the previous test's
+    // caught-up ingest, or its clock (now) would judge this test's past-due deadlines before the flush.
+    await rows(`DELETE FROM consumer_offset WHERE group_id = $1`, [ingestGroup]);
     await laggingIngest();
     try {
       // Two past-due D4s (held back by the lagging clock) and a complaint's three future deadlines.
