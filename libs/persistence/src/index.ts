@@ -4,6 +4,7 @@ export * from './data-source.js';
 export * from './persistence.module.js';
 export * from './repositories/outbox.repository.js';
 export * from './repositories/decision.repository.js';
+export * from './repositories/decision-outbox.js';
 export * from './repositories/intents.js';
 export * from './repositories/stream-progress.repository.js';
 export * from './repositories/waybill-state-cache.js';

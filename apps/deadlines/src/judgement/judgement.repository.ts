@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Deadline, Effect, LiabilityRecord, NotificationIntent, ProblemCase, WaybillState } from '#domain';
-import { caseSummary, formatCaseNo, maskContact, type CaseEventType, type DeadlineIntent, type NotificationIntentMessage, type OutboxEntry } from '#persistence';
+import { caseEvents, deadlineIntent, dirtyCaseIds, formatCaseNo, maskContact, notificationIntent, type OutboxEntry } from '#persistence';
 
 /** A deadline row as the judgement reads it. */
 export interface DeadlineRow {
@@ -21,7 +21,6 @@ export interface JudgementsToPersist {
   effects: Effect[];
 }
 
-const PENDING = 'PENDING';
 /** Waybill states per UPDATE (three parameters each; PostgreSQL takes at most 65 535). */
 const STATES_PER_STATEMENT = 1000;
 
@@ -307,38 +306,6 @@ async function assignCaseNumbers(manager: EntityManager, states: WaybillState[])
   }
 }
 
-function dirtyCaseIds(effects: Effect[]): Set<string> {
-  const ids = new Set<string>();
-  for (const effect of effects) {
-    switch (effect.type) {
-      case 'CaseOpened':
-      case 'CaseChanged':
-      case 'CaseClosed':
-      case 'Escalated':
-        ids.add(effect.caseId);
-        break;
-      case 'DeadlineArmed':
-      case 'DeadlineMoved':
-      case 'DeadlineMet':
-      case 'DeadlineMissed':
-      case 'DeadlineCancelled':
-      case 'DeadlineRetracted':
-        if (effect.deadline.caseId) ids.add(effect.deadline.caseId);
-        break;
-      case 'LiabilityRecorded':
-        ids.add(effect.record.caseId);
-        break;
-      case 'NotificationIntended':
-        ids.add(effect.notification.caseId);
-        break;
-      default:
-        break;
-    }
-  }
-  return ids;
-}
-
-/** Timeline entries are append-only: those past the length the case had before are the judgement's. */
 function newTimelineEntries(cases: ProblemCase[], before: Map<string, WaybillState | null>) {
   return cases.flatMap((c) => {
     const stored = before.get(c.waybillNo)?.cases.find((old) => old.id === c.id)?.timeline.length ?? 0;
@@ -353,42 +320,4 @@ function newTimelineEntries(cases: ProblemCase[], before: Map<string, WaybillSta
       note: entry.note ?? null,
     }));
   });
-}
-
-/** One `courier.case.v1` message per case touched, typed by its most telling change. */
-function caseEvents(cases: ProblemCase[], effects: Effect[]): OutboxEntry[] {
-  const typeOf = new Map<string, CaseEventType>();
-  const rank: Record<CaseEventType, number> = { CHANGED: 0, OVERDUE: 1, OPENED: 2, RESOLVED: 3 };
-  const bump = (caseId: string | null, type: CaseEventType) => {
-    if (!caseId) return;
-    const current = typeOf.get(caseId);
-    if (!current || rank[type] > rank[current]) typeOf.set(caseId, type);
-  };
-  for (const effect of effects) {
-    if (effect.type === 'CaseOpened') bump(effect.caseId, 'OPENED');
-    else if (effect.type === 'CaseClosed') bump(effect.caseId, 'RESOLVED');
-    else if (effect.type === 'DeadlineMissed') bump(effect.deadline.caseId, 'OVERDUE');
-  }
-  return cases.map((c) => ({
-    topicRole: 'case',
-    key: c.waybillNo,
-    payload: { schemaVersion: 1, type: typeOf.get(c.id) ?? 'CHANGED', ...caseSummary(c) },
-  }));
-}
-
-function deadlineIntent(deadline: Deadline, waybillNo: string, moved: boolean): OutboxEntry {
-  const intent: DeadlineIntent = {
-    op: deadline.status !== PENDING ? 'CANCEL' : moved ? 'MOVE' : 'ARM',
-    deadlineId: deadline.id,
-    caseId: deadline.caseId,
-    waybillNo,
-    rule: deadline.rule,
-    dueAt: deadline.dueAt,
-  };
-  return { topicRole: 'deadlineIntent', key: waybillNo, payload: intent };
-}
-
-function notificationIntent(n: NotificationIntent): OutboxEntry {
-  const intent: NotificationIntentMessage = { notificationId: n.id, caseId: n.caseId, kind: n.kind, notBefore: n.notBefore };
-  return { topicRole: 'notificationIntent', key: n.caseId, payload: intent };
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Deadline, Effect, LiabilityRecord, NotificationIntent, ProblemCase, WaybillState } from '#domain';
 import type { OutboxEntry } from './outbox.repository.js';
-import type { CaseEventType, DeadlineIntent, NotificationIntentMessage } from './intents.js';
+import { caseEvents, dirtyCaseIds, deadlineIntent, nextDueAt, notificationIntent } from './decision-outbox.js';
 import type { WaybillStateCache } from './waybill-state-cache.js';
 
 export interface DecisionsToPersist {
@@ -35,8 +35,6 @@ export interface PersistSummary {
   liabilitiesWritten: number;
   notificationsWritten: number;
 }
-
-const PENDING = 'PENDING';
 
 /** `PI-YYYYMM-NNNNNNN` (rules §7): a serial per month of the opening event's local time. */
 export function formatCaseNo(month: string, serial: number): string {
@@ -144,7 +142,7 @@ export class DecisionRepository {
         statesWithNewCases.add(state.waybillNo);
       }
     }
-    const dirtyCases = DecisionRepository.dirtyCaseIds(effects);
+    const dirtyCases = dirtyCaseIds(effects);
     const cases = [...dirtyCases].map((id) => caseById.get(id)).filter((c): c is ProblemCase => Boolean(c));
 
     const deadlines = new Map<string, { deadline: Deadline; waybillNo: string }>();
@@ -178,7 +176,7 @@ export class DecisionRepository {
     }
 
     const outbox = [
-      ...DecisionRepository.caseEvents(cases, effects).map((entry, i) => ({ ...outboxRow(entry), case_id: cases[i]!.caseNo ? null : cases[i]!.id })),
+      ...caseEvents(cases, effects).map((entry, i) => ({ ...outboxRow(entry), case_id: cases[i]!.caseNo ? null : cases[i]!.id })),
       ...[...deadlines.values()].map(({ deadline, waybillNo }) => outboxRow(deadlineIntent(deadline, waybillNo, moved.has(deadline.id)))),
       ...notifications.filter((n) => !n.alreadySent).map((n) => outboxRow(notificationIntent(n))),
       ...(input.outbox ?? []).map(outboxRow),
@@ -218,106 +216,12 @@ export class DecisionRepository {
       notificationsWritten: notifications.length,
     };
   }
-
-  private static dirtyCaseIds(effects: Effect[]): Set<string> {
-    const ids = new Set<string>();
-    for (const effect of effects) {
-      switch (effect.type) {
-        case 'CaseOpened':
-        case 'CaseChanged':
-        case 'CaseClosed':
-        case 'Escalated':
-          ids.add(effect.caseId);
-          break;
-        case 'DeadlineArmed':
-        case 'DeadlineMoved':
-        case 'DeadlineMet':
-        case 'DeadlineMissed':
-        case 'DeadlineCancelled':
-        case 'DeadlineRetracted':
-          if (effect.deadline.caseId) ids.add(effect.deadline.caseId);
-          break;
-        case 'LiabilityRecorded':
-          ids.add(effect.record.caseId);
-          break;
-        case 'NotificationIntended':
-          ids.add(effect.notification.caseId);
-          break;
-        default:
-          break;
-      }
-    }
-    return ids;
-  }
-
-  /** One `courier.case.v1` message per case touched by the batch, typed by its most telling change. */
-  private static caseEvents(cases: ProblemCase[], effects: Effect[]): OutboxEntry[] {
-    const typeOf = new Map<string, CaseEventType>();
-    const rank: Record<CaseEventType, number> = { CHANGED: 0, OVERDUE: 1, OPENED: 2, RESOLVED: 3 };
-    const bump = (caseId: string | null, type: CaseEventType) => {
-      if (!caseId) return;
-      const current = typeOf.get(caseId);
-      if (!current || rank[type] > rank[current]) typeOf.set(caseId, type);
-    };
-    for (const effect of effects) {
-      if (effect.type === 'CaseOpened') bump(effect.caseId, 'OPENED');
-      else if (effect.type === 'CaseClosed') bump(effect.caseId, 'RESOLVED');
-      else if (effect.type === 'DeadlineMissed') bump(effect.deadline.caseId, 'OVERDUE');
-    }
-    return cases.map((c) => ({
-      topicRole: 'case',
-      key: c.waybillNo,
-      payload: { schemaVersion: 1, type: typeOf.get(c.id) ?? 'CHANGED', ...caseSummary(c) },
-    }));
-  }
-}
-
-function nextDueAt(c: ProblemCase): string | null {
-  let next: string | null = null;
-  for (const d of c.deadlines) if (d.status === PENDING && (!next || d.dueAt < next)) next = d.dueAt;
-  return next;
 }
 
 /** The snapshot column holds the case without its (separately stored) timeline, liabilities and PII. */
 function caseSnapshot(c: ProblemCase): Omit<ProblemCase, 'timeline' | 'liabilities'> {
   const { timeline: _timeline, liabilities: _liabilities, ...rest } = c;
   return rest;
-}
-
-export function caseSummary(c: ProblemCase) {
-  return {
-    caseId: c.id,
-    caseNo: c.caseNo,
-    waybillNo: c.waybillNo,
-    caseClass: c.caseClass,
-    reasonCode: c.reasonCode,
-    state: c.state,
-    flags: c.flags,
-    outcome: c.outcome,
-    openedAt: c.openedAt,
-    closedAt: c.closedAt,
-    nextDueAt: nextDueAt(c),
-    originBranch: c.originBranch,
-    deliveringBranch: c.deliveringBranch,
-    reportedBySite: c.reportedBySite,
-  };
-}
-
-function deadlineIntent(deadline: Deadline, waybillNo: string, moved: boolean): OutboxEntry {
-  const intent: DeadlineIntent = {
-    op: deadline.status !== PENDING ? 'CANCEL' : moved ? 'MOVE' : 'ARM',
-    deadlineId: deadline.id,
-    caseId: deadline.caseId,
-    waybillNo,
-    rule: deadline.rule,
-    dueAt: deadline.dueAt,
-  };
-  return { topicRole: 'deadlineIntent', key: waybillNo, payload: intent };
-}
-
-function notificationIntent(n: NotificationIntent): OutboxEntry {
-  const intent: NotificationIntentMessage = { notificationId: n.id, caseId: n.caseId, kind: n.kind, notBefore: n.notBefore };
-  return { topicRole: 'notificationIntent', key: n.caseId, payload: intent };
 }
 
 /** Deadline ids start with the waybill number (`${waybillNo}-…`): used for caseless timers. */
