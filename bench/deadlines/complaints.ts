@@ -26,7 +26,7 @@ export async function seedComplaintCases(
       `BC${options.tag}${String(start + i).padStart(7, '0')}`.slice(0, 20),
     );
     await dataSource.transaction(async (manager) => {
-      const locked = await DecisionRepository.lockStates(manager, waybills);
+      const locked = await DecisionRepository.lockStates(manager, waybills, policy);
       const states: WaybillState[] = [];
       const effects: Effect[] = [];
       for (const waybillNo of waybills) {

@@ -88,7 +88,7 @@ describe('judgement writes', () => {
     for (let next = await due(REFERENCE_URL, nowMs); next.length > 0; next = await due(REFERENCE_URL, nowMs)) {
       const row = next[0]!;
       await reference.transaction(async (manager) => {
-        const state = (await DecisionRepository.lockStates(manager, [row.waybill_no])).get(row.waybill_no) ?? null;
+        const state = (await DecisionRepository.lockStates(manager, [row.waybill_no], policy)).get(row.waybill_no) ?? null;
         const input = { kind: 'timer' as const, deadlineId: row.deadline_id, caseId: row.case_id, dueAt: new Date(row.due_at).toISOString(), firedAt: firedAt.toISOString() };
         const decision = decide(state, input, policy);
         await DecisionRepository.persist(manager, { states: [decision.state as WaybillState], effects: decision.effects });

@@ -35,7 +35,7 @@ describe('problem_case row of a re-dated case', () => {
     };
     const persist = (effects: Effect[]) =>
       dataSource.transaction(async (manager) => {
-        await DecisionRepository.lockStates(manager, [waybill]);
+        await DecisionRepository.lockStates(manager, [waybill], policy);
         await DecisionRepository.persist(manager, { states: [state!], effects, outbox: [] });
       });
 

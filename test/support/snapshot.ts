@@ -22,9 +22,18 @@ function scrub(value: unknown): unknown {
  * waybill's applied events (as a set) and version; the notifications (kind, target role, channel per
  * case, counted — a duplicate would show); the DLQ; and the outbox's notification and DLQ messages.
  */
+/**
+ * The eventIds a waybill_state row `w` has applied: its snapshot's, and those of the journal entries after it
+ * (how a run splits a waybill's inputs between snapshots and journal entries depends on its batches).
+ */
+export const APPLIED_EVENT_IDS = `(SELECT array_agg(DISTINCT e ORDER BY e) FROM (
+    SELECT json_array_elements_text(w.state->'seenEventIds') AS e
+    UNION ALL
+    SELECT coalesce(j.input->'event'->>'eventId', j.input->>'eventId') FROM waybill_journal j
+    WHERE j.waybill_no = w.waybill_no AND j.version > w.version - w.journaled) applied WHERE e IS NOT NULL)`;
+
 const PROJECTIONS: Record<string, string> = {
-  waybill_state: `SELECT waybill_no, version, (SELECT array_agg(e ORDER BY e) FROM json_array_elements_text(state->'seenEventIds') e) AS events
-                  FROM waybill_state ORDER BY waybill_no`,
+  waybill_state: `SELECT waybill_no, version, ${APPLIED_EVENT_IDS} AS events FROM waybill_state w ORDER BY waybill_no`,
   problem_case: 'SELECT * FROM problem_case ORDER BY case_id',
   // Every case keeps a timeline (its path may differ with topic interleaving, its existence may not).
   cases_without_timeline: `SELECT case_id FROM problem_case c WHERE NOT EXISTS (SELECT 1 FROM case_timeline t WHERE t.case_id = c.case_id)`,

@@ -5,8 +5,15 @@ import { InitialSchema1763900000000 } from './migrations/1763900000000-initial-s
 import { ApiUsers1763910000000 } from './migrations/1763910000000-api-users.js';
 import { CaseRegisteringSites1763920000000 } from './migrations/1763920000000-case-registering-sites.js';
 import { WaybillStateStorage1763930000000 } from './migrations/1763930000000-waybill-state-storage.js';
+import { WaybillJournal1763940000000 } from './migrations/1763940000000-waybill-journal.js';
 
-export const MIGRATIONS = [InitialSchema1763900000000, ApiUsers1763910000000, CaseRegisteringSites1763920000000, WaybillStateStorage1763930000000];
+export const MIGRATIONS = [
+  InitialSchema1763900000000,
+  ApiUsers1763910000000,
+  CaseRegisteringSites1763920000000,
+  WaybillStateStorage1763930000000,
+  WaybillJournal1763940000000,
+];
 
 export function dataSourceOptions(databaseUrl: string, poolSize = 10): DataSourceOptions {
   return {

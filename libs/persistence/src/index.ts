@@ -8,3 +8,4 @@ export * from './repositories/decision-outbox.js';
 export * from './repositories/intents.js';
 export * from './repositories/stream-progress.repository.js';
 export * from './repositories/waybill-state-cache.js';
+export * from './repositories/waybill-journal.js';

@@ -30,7 +30,7 @@ export class EngineFeed {
   /** Applies the events in order, as one batch; fails the test on an event the contract or the engine rejects. */
   async apply(kind: InputKind, ...events: WireEvent[]): Promise<Effect[]> {
     return this.dataSource.transaction(async (manager) => {
-      const locked = await DecisionRepository.lockStates(manager, events.map((e) => e.waybillNo));
+      const locked = await DecisionRepository.lockStates(manager, events.map((e) => e.waybillNo), this.policy);
       const states = new Map<string, WaybillState | null>(locked);
       const effects: Effect[] = [];
       for (const raw of events) {

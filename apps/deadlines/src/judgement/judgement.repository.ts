@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import type { Deadline, Effect, LiabilityRecord, NotificationIntent, ProblemCase, WaybillState } from '#domain';
-import { caseEvents, deadlineIntent, dirtyCaseIds, formatCaseNo, maskContact, notificationIntent, type OutboxEntry } from '#persistence';
+import type { Deadline, Effect, LiabilityRecord, NotificationIntent, Policy, ProblemCase, WaybillState } from '#domain';
+import {
+  caseEvents,
+  DecisionRepository,
+  deadlineIntent,
+  dirtyCaseIds,
+  formatCaseNo,
+  maskContact,
+  notificationIntent,
+  type OutboxEntry,
+} from '#persistence';
 
 /** A deadline row as the judgement reads it. */
 export interface DeadlineRow {
@@ -74,13 +83,9 @@ export class JudgementRepository {
     return new Map(rows.map((r) => [r.deadline_id, { ...r, due_at: new Date(r.due_at) }]));
   }
 
-  /** The states of waybills this transaction has locked. */
-  static async readStates(manager: EntityManager, waybillNos: string[]): Promise<Map<string, WaybillState | null>> {
-    const rows: { waybill_no: string; state: WaybillState | null }[] = await manager.query(
-      `SELECT waybill_no, state FROM waybill_state WHERE waybill_no = ANY($1::text[])`,
-      [waybillNos],
-    );
-    return new Map(rows.map((r) => [r.waybill_no, r.state]));
+  /** The states of waybills this transaction has locked (their journals folded, see waybill-journal.ts). */
+  static readStates(manager: EntityManager, waybillNos: string[], policy: Policy): Promise<Map<string, WaybillState | null>> {
+    return DecisionRepository.readStates(manager, waybillNos, policy);
   }
 
   static async persist(manager: EntityManager, input: JudgementsToPersist): Promise<void> {
@@ -99,12 +104,14 @@ export class JudgementRepository {
       const chunk = states.slice(i, i + STATES_PER_STATEMENT);
       const rows = chunk.map((_, j) => `($${3 * j + 1}::text, $${3 * j + 2}::json, $${3 * j + 3}::int)`);
       await manager.query(
-        `UPDATE waybill_state w SET state = s.state, version = s.version, updated_at = now()
+        `UPDATE waybill_state w SET state = s.state, version = s.version, journaled = 0, updated_at = now()
          FROM (VALUES ${rows.join(', ')}) AS s(waybill_no, state, version)
          WHERE w.waybill_no = s.waybill_no`,
         chunk.flatMap((state) => [state.waybillNo, JSON.stringify(state), state.version]),
       );
     }
+    // The journal entries these snapshots supersede (the states were read with them folded in).
+    await manager.query(`DELETE FROM waybill_journal WHERE waybill_no = ANY($1::text[])`, [states.map((s) => s.waybillNo)]);
     // The cases' rows are projections of the states just written: PostgreSQL derives them from those (a case
     // travels as JSON once, in its waybill's state, instead of twice).
     if (cases.length > 0) {

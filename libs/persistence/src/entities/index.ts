@@ -14,7 +14,16 @@ export class WaybillStateEntity {
   @PrimaryColumn({ name: 'waybill_no', type: 'text' }) waybillNo: string;
   @Column({ type: 'json', nullable: true }) state: unknown;
   @Column({ type: 'integer' }) version: number;
+  /** Journal entries after the snapshot (`state` is the state at `version - journaled`). */
+  @Column({ type: 'integer' }) journaled: number;
   @Column({ name: 'updated_at', ...tz }) updatedAt: Date;
+}
+
+@Entity({ name: 'waybill_journal' })
+export class WaybillJournalEntity {
+  @PrimaryColumn({ name: 'waybill_no', type: 'text' }) waybillNo: string;
+  @PrimaryColumn({ type: 'integer' }) version: number;
+  @Column({ type: 'json' }) input: unknown;
 }
 
 @Entity({ name: 'problem_case' })
@@ -134,6 +143,7 @@ export class DlqRecordEntity {
 
 export const ENTITIES = [
   WaybillStateEntity,
+  WaybillJournalEntity,
   ProblemCaseEntity,
   CaseTimelineEntity,
   DeadlineEntity,

@@ -1,19 +1,22 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import type { Deadline, Effect, LiabilityRecord, NotificationIntent, ProblemCase, WaybillState } from '#domain';
+import type { Deadline, Effect, LiabilityRecord, NotificationIntent, Policy, ProblemCase, WaybillState } from '#domain';
 import type { OutboxEntry } from './outbox.repository.js';
 import { caseEvents, dirtyCaseIds, deadlineIntent, nextDueAt, notificationIntent } from './decision-outbox.js';
+import { foldJournal, type JournaledWaybill, type JournalEntry } from './waybill-journal.js';
 import type { WaybillStateCache } from './waybill-state-cache.js';
 
 export interface DecisionsToPersist {
-  /** Final state of every waybill the batch touched. */
+  /** Final state of every waybill the batch touched whose snapshot is written (see `journal` for the others). */
   states: WaybillState[];
+  /** Waybills whose inputs are appended to their journal instead (see waybill-journal.ts); none of their cases changed. */
+  journal?: JournaledWaybill[];
   /** All effects of the batch, in the order the engine produced them. */
   effects: Effect[];
   /** Extra outbox rows (DLQ records, …) written in the same transaction. */
   outbox?: OutboxEntry[];
   /**
-   * The version each state was derived from (0: from no state), when the caller did not lock the rows
+   * The version each state (snapshot or journal) was derived from (0: from no state), when the caller did not lock the rows
    * (see readStates): a row that has moved on since makes persist throw StaleStateError, and nothing is written
    * once the caller's transaction rolls back. Without it the caller must hold the row locks (lockStates).
    */
@@ -61,11 +64,14 @@ export class DecisionRepository {
    *
    * With a `cache`, a row whose version equals the cached snapshot's is not sent back: the cached
    * snapshot is returned instead (see WaybillStateCache). Rows the cache knows exist are not inserted.
+   * A row with journal entries is folded (`policy`: the engine's); `journaled` receives each row's entry count.
    */
   static async lockStates(
     manager: EntityManager,
     waybillNos: string[],
+    policy: Policy,
     cache?: WaybillStateCache,
+    journaled?: Map<string, number>,
   ): Promise<Map<string, WaybillState | null>> {
     const sorted = [...new Set(waybillNos)].sort();
     const states = new Map<string, WaybillState | null>();
@@ -78,16 +84,28 @@ export class DecisionRepository {
         [unknown],
       );
     }
-    const rows: { waybill_no: string; version: number; state: WaybillState | null }[] = await manager.query(
-      `SELECT w.waybill_no, w.version, CASE WHEN w.version = c.cached THEN NULL ELSE w.state END AS state
+    const rows: StateRow[] = await manager.query(
+      `SELECT w.waybill_no, w.version, w.journaled, CASE WHEN w.version = c.cached THEN NULL ELSE w.state END AS state
        FROM waybill_state w JOIN unnest($1::text[], $2::int[]) AS c(waybill_no, cached) ON c.waybill_no = w.waybill_no
        ORDER BY w.waybill_no FOR UPDATE OF w`,
       [sorted, cached.map((state) => state?.version ?? null)],
     );
     const cachedByNo = new Map(sorted.map((no, i) => [no, cached[i]]));
+    const hits = (row: StateRow) => cachedByNo.get(row.waybill_no)?.version === row.version;
+    // The journals in a statement of their own: a row this one had to wait for is read as its writer committed it,
+    // but a subquery of the locking statement would still see that writer's journal entries as before.
+    const toFold = rows.filter((row) => row.journaled > 0 && !hits(row));
+    if (toFold.length > 0) {
+      const journals: { waybill_no: string; journal: JournalEntry[] }[] = await manager.query(
+        `SELECT w.waybill_no, (${JOURNAL_OF_ROW}) AS journal FROM waybill_state w WHERE w.waybill_no = ANY($1::text[])`,
+        [toFold.map((row) => row.waybill_no)],
+      );
+      const byNo = new Map(journals.map((j) => [j.waybill_no, j.journal]));
+      for (const row of toFold) row.journal = byNo.get(row.waybill_no) ?? null;
+    }
     for (const row of rows) {
-      const hit = cachedByNo.get(row.waybill_no);
-      states.set(row.waybill_no, row.state ?? (hit && hit.version === row.version ? hit : null));
+      journaled?.set(row.waybill_no, row.journaled);
+      states.set(row.waybill_no, hits(row) ? cachedByNo.get(row.waybill_no)! : stateOfRow(row, policy));
     }
     return states;
   }
@@ -103,29 +121,38 @@ export class DecisionRepository {
    * (optimistic: no lock round trip and no row lock written for each waybill of every batch).
    */
   static async readStates(
-    manager: EntityManager,
+    manager: Pick<EntityManager, 'query'>,
     waybillNos: string[],
+    policy: Policy,
     cache?: WaybillStateCache,
+    journaled?: Map<string, number>,
   ): Promise<Map<string, WaybillState | null>> {
     const states = new Map<string, WaybillState | null>();
     const missing: string[] = [];
     for (const no of new Set(waybillNos)) {
       const hit = cache?.get(no);
-      if (hit) states.set(no, hit);
-      else missing.push(no);
+      if (hit) {
+        states.set(no, hit);
+        journaled?.set(no, cache!.journaled(no)!);
+      } else missing.push(no);
     }
     if (missing.length === 0) return states;
-    const rows: { waybill_no: string; state: WaybillState | null }[] = await manager.query(
-      `SELECT waybill_no, state FROM waybill_state WHERE waybill_no = ANY($1::text[])`,
+    const rows: StateRow[] = await manager.query(
+      `SELECT w.waybill_no, w.version, w.journaled, w.state, CASE WHEN w.journaled > 0 THEN (${JOURNAL_OF_ROW}) END AS journal
+       FROM waybill_state w WHERE w.waybill_no = ANY($1::text[])`,
       [missing],
     );
     for (const no of missing) states.set(no, null);
-    for (const row of rows) states.set(row.waybill_no, row.state);
+    for (const row of rows) {
+      journaled?.set(row.waybill_no, row.journaled);
+      states.set(row.waybill_no, stateOfRow(row, policy));
+    }
     return states;
   }
 
   static async persist(manager: EntityManager, input: DecisionsToPersist): Promise<PersistSummary> {
     const { states, effects } = input;
+    const journal = input.journal ?? [];
     const caseById = new Map<string, ProblemCase>();
     for (const state of states) for (const c of state.cases) caseById.set(c.id, c);
 
@@ -181,17 +208,23 @@ export class DecisionRepository {
       ...notifications.filter((n) => !n.alreadySent).map((n) => outboxRow(notificationIntent(n))),
       ...(input.outbox ?? []).map(outboxRow),
     ];
+    const base = (waybillNo: string) => (input.baseVersions ? (input.baseVersions.get(waybillNo) ?? 0) : null);
     const document = {
       months: [...addedPerMonth].sort(([a], [b]) => a.localeCompare(b)).map(([month, added]) => ({ month, added })),
       newCases,
       // In waybill order: concurrent batches then take their row locks in the same order (no deadlock between them).
-      states: [...states].sort((a, b) => (a.waybillNo < b.waybillNo ? -1 : a.waybillNo > b.waybillNo ? 1 : 0)).map((s) => ({
-        waybill_no: s.waybillNo,
-        version: s.version,
-        base: input.baseVersions ? (input.baseVersions.get(s.waybillNo) ?? 0) : null,
-        numbering: statesWithNewCases.has(s.waybillNo),
-        state: s,
-      })),
+      states: [
+        ...states.map((s) => ({
+          waybill_no: s.waybillNo,
+          version: s.version,
+          base: base(s.waybillNo),
+          numbering: statesWithNewCases.has(s.waybillNo),
+          state: s as WaybillState | null,
+          added: null as number | null,
+        })),
+        ...journal.map((j) => ({ waybill_no: j.waybillNo, version: j.version, base: base(j.waybillNo), numbering: false, state: null, added: j.entries.length })),
+      ].sort((a, b) => (a.waybill_no < b.waybill_no ? -1 : a.waybill_no > b.waybill_no ? 1 : 0)),
+      journal: journal.flatMap((j) => j.entries.map((e) => ({ waybill_no: j.waybillNo, version: e.version, input: e.input }))),
       cases: cases.map(caseRow),
       timeline: cases.flatMap(timelineRows),
       deadlines: [...deadlines.values()].map(deadlineRow),
@@ -202,7 +235,8 @@ export class DecisionRepository {
     };
     const [{ states_written: written, numbered }]: { states_written: string; numbered: { case_id: string; case_no: string }[] }[] =
       await manager.query(PERSIST_SQL, PERSIST_PARAMETERS.map((name) => JSON.stringify(document[name])));
-    if (Number(written) !== states.length) throw new StaleStateError(states.length, Number(written));
+    const expected = states.length + journal.length;
+    if (Number(written) !== expected) throw new StaleStateError(expected, Number(written));
     // The numbers PostgreSQL drew go back into the snapshots (the caller may keep them, e.g. in a WaybillStateCache).
     for (const { case_id, case_no } of numbered) {
       const c = caseById.get(case_id);
@@ -216,6 +250,22 @@ export class DecisionRepository {
       notificationsWritten: notifications.length,
     };
   }
+}
+
+interface StateRow {
+  waybill_no: string;
+  version: number;
+  journaled: number;
+  state: WaybillState | null;
+  journal?: JournalEntry[] | null;
+}
+
+/** The journal entries after a waybill_state row's snapshot (alias `w`), as one json array in version order. */
+const JOURNAL_OF_ROW = `SELECT json_agg(json_build_object('version', j.version, 'input', j.input) ORDER BY j.version)
+  FROM waybill_journal j WHERE j.waybill_no = w.waybill_no AND j.version > w.version - w.journaled`;
+
+function stateOfRow(row: StateRow, policy: Policy): WaybillState | null {
+  return row.journaled > 0 ? foldJournal(row.waybill_no, row.state, row.journal ?? null, row.version, policy) : row.state;
 }
 
 /** The snapshot column holds the case without its (separately stored) timeline, liabilities and PII. */
@@ -343,7 +393,9 @@ function notificationRow(n: NotificationIntent) {
 const withCaseNo = (json: string, caseNo: string) => `CASE WHEN ${caseNo} IS NULL THEN ${json} ELSE jsonb_set(${json}, '{caseNo}', to_jsonb(${caseNo})) END`;
 
 /** The statement's parameters: one json array per row set ($1 = months, $2 = newCases, …). */
-const PERSIST_PARAMETERS = ['months', 'newCases', 'states', 'cases', 'timeline', 'deadlines', 'liabilities', 'notifications', 'outbox'] as const;
+const PERSIST_PARAMETERS = [
+  'months', 'newCases', 'states', 'cases', 'timeline', 'deadlines', 'liabilities', 'notifications', 'outbox', 'journal',
+] as const;
 
 const PERSIST_SQL = `
 WITH
@@ -361,27 +413,41 @@ numbered AS (
   JOIN counters k ON k.month = n.month
 ),
 incoming_states AS (
-  SELECT s.waybill_no, s.version, s.base,
+  SELECT s.waybill_no, s.version, s.base, s.added,
     CASE WHEN NOT s.numbering THEN s.state ELSE jsonb_set(s.state::jsonb, '{cases}', (
       SELECT jsonb_agg(${withCaseNo('e.c', 'nb.case_no')} ORDER BY e.i)
       FROM jsonb_array_elements(s.state::jsonb -> 'cases') WITH ORDINALITY AS e(c, i)
       LEFT JOIN numbered nb ON nb.case_id = e.c ->> 'id'))::json END AS state
-  FROM json_to_recordset($3::json) AS s(waybill_no text, version int, base int, numbering boolean, state json)
+  FROM json_to_recordset($3::json) AS s(waybill_no text, version int, base int, numbering boolean, state json, added int)
 ),
--- A snapshot replaces the version it was derived from (base), or any version when the caller holds the row lock
--- (base null); one derived from nothing (base 0) creates the row, or fills a row that is still empty.
+-- A snapshot (added null) replaces the version it was derived from (base), or any version when the caller holds
+-- the row lock (base null); one derived from nothing (base 0) creates the row, or fills a row that is still empty.
+-- A journaled waybill (added: its new entries) keeps its snapshot and only moves its version on.
 updated_states AS (
-  UPDATE waybill_state w SET state = s.state, version = s.version, updated_at = now()
+  UPDATE waybill_state w SET
+    state = CASE WHEN s.added IS NULL THEN s.state ELSE w.state END,
+    journaled = CASE WHEN s.added IS NULL THEN 0 ELSE w.journaled + s.added END,
+    version = s.version, updated_at = now()
   FROM incoming_states s
   WHERE w.waybill_no = s.waybill_no AND s.base IS DISTINCT FROM 0 AND (s.base IS NULL OR w.version = s.base)
   RETURNING 1
 ),
 created_states AS (
   INSERT INTO waybill_state AS w (waybill_no, state, version)
-  SELECT waybill_no, state, version FROM incoming_states WHERE base = 0
-  ON CONFLICT (waybill_no) DO UPDATE SET state = EXCLUDED.state, version = EXCLUDED.version, updated_at = now()
+  SELECT waybill_no, state, version FROM incoming_states WHERE base = 0 AND added IS NULL
+  ON CONFLICT (waybill_no) DO UPDATE SET state = EXCLUDED.state, version = EXCLUDED.version, journaled = 0, updated_at = now()
   WHERE w.version = 0
   RETURNING 1
+),
+journal AS (
+  INSERT INTO waybill_journal (waybill_no, version, input)
+  SELECT waybill_no, version, input FROM json_to_recordset($10::json) AS j(waybill_no text, version int, input json)
+  ON CONFLICT DO NOTHING
+),
+-- Entries a new snapshot supersedes.
+pruned_journal AS (
+  DELETE FROM waybill_journal j USING incoming_states s
+  WHERE s.added IS NULL AND j.waybill_no = s.waybill_no AND j.version <= s.version
 ),
 cases AS (
   INSERT INTO problem_case (case_id, case_no, waybill_no, case_class, reason_code, state, opened_at, closed_at,

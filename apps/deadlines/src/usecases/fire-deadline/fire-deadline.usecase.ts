@@ -141,7 +141,7 @@ export class FireDeadlineUseCase {
       }
       if (byWaybill.size === 0) return;
 
-      const before = await JudgementRepository.readStates(manager, [...byWaybill.keys()]);
+      const before = await JudgementRepository.readStates(manager, [...byWaybill.keys()], this.policy);
       lap('read');
       const states: WaybillState[] = [];
       const effects: Effect[] = [];

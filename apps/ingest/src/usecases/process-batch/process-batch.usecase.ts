@@ -4,7 +4,16 @@ import type { KafkaMessage } from 'kafkajs';
 import { parseEvidenceMessage, parseHqReviewMessage, parseInputMessage, toDlqRecord } from '#contracts';
 import { decide, evidenceEngineInput, hqReviewEngineInput, type EngineInput, type Effect, type Policy, type WaybillState } from '#domain';
 import { CLOCK, POLICY, type Clock } from '#config';
-import { DecisionRepository, StaleStateError, StreamProgressRepository, WaybillStateCache, type OutboxEntry } from '#persistence';
+import {
+  DecisionRepository,
+  mayJournal,
+  StaleStateError,
+  StreamProgressRepository,
+  WaybillStateCache,
+  type JournaledWaybill,
+  type JournalEntry,
+  type OutboxEntry,
+} from '#persistence';
 import type { KafkaBatch } from '#messaging';
 import { IngestMetrics } from '../../ingest.metrics.js';
 
@@ -89,10 +98,13 @@ export class ProcessBatchUseCase {
       this.metrics.writeConflicts.inc({ topic: batch.topic });
       applied = await this.dataSource.transaction((manager) => this.apply(manager, groupId, batch, valid, invalid, now, true));
     }
-    const { outcome, rejected, decided, skippedOffsets } = applied;
+    const { outcome, rejected, decided, journaled, skippedOffsets } = applied;
 
-    // Committed: the snapshots are now PostgreSQL's, and the counters count each message once.
-    this.states.remember([...decided.values()].filter((s): s is WaybillState => s !== null));
+    // Committed: the states are now PostgreSQL's, and the counters count each message once.
+    this.states.remember(
+      [...decided.values()].filter((s): s is WaybillState => s !== null),
+      journaled,
+    );
     for (const { reason } of rejected) this.metrics.dlq.inc({ topic: batch.topic, reason: reasonLabel(reason) });
     if (skippedOffsets > 0) {
       this.metrics.offsetsSkipped.inc({ topic: batch.topic }, skippedOffsets);
@@ -127,7 +139,7 @@ export class ProcessBatchUseCase {
       casesOpened: 0,
     };
     const rejected = invalid.filter((r) => isFresh(r.message));
-    if (fresh.length === 0) return { outcome, rejected, decided: new Map(), skippedOffsets: 0 };
+    if (fresh.length === 0) return { outcome, rejected, decided: new Map(), journaled: new Map(), skippedOffsets: 0 };
 
     // Valid events per waybill, in partition order within each waybill.
     const byWaybill = new Map<string, ValidMessage[]>();
@@ -141,27 +153,41 @@ export class ProcessBatchUseCase {
     }
 
     const waybills = [...byWaybill.keys()];
+    // Journal entries after each waybill's snapshot row, before this batch (then after it).
+    const journaled = new Map<string, number>();
     const decided = lockRows
-      ? await DecisionRepository.lockStates(manager, waybills, this.states)
-      : await DecisionRepository.readStates(manager, waybills, this.states);
+      ? await DecisionRepository.lockStates(manager, waybills, this.policy, this.states, journaled)
+      : await DecisionRepository.readStates(manager, waybills, this.policy, this.states, journaled);
     const baseVersions = new Map<string, number>();
-    const changed: WaybillState[] = [];
+    const snapshots: WaybillState[] = [];
+    const journal: JournaledWaybill[] = [];
     const effects: Effect[] = [];
     for (const [waybillNo, items] of byWaybill) {
       let state = decided.get(waybillNo) ?? null;
       const before = state;
+      const entries: JournalEntry[] = [];
+      const waybillEffects: Effect[] = [];
       for (const { input, message } of items) {
         const decision = decide(state, input, this.policy);
+        if (decision.state.version !== state?.version) entries.push({ version: decision.state.version, input });
         state = decision.state;
         for (const effect of decision.effects) {
           if (effect.type === 'Rejected') rejected.push({ message, reason: effect.reason, field: null });
-          else effects.push(effect);
+          else waybillEffects.push(effect);
         }
         outcome.applied += 1;
       }
+      effects.push(...waybillEffects);
       if (state && state.version !== before?.version) {
-        changed.push(state);
         baseVersions.set(waybillNo, before?.version ?? 0);
+        // Most events change no case: their inputs go to the waybill's journal instead of a new ~2.6 KB snapshot.
+        if (mayJournal(before, journaled.get(waybillNo), entries.length, waybillEffects)) {
+          journal.push({ waybillNo, version: state.version, entries });
+          journaled.set(waybillNo, journaled.get(waybillNo)! + entries.length);
+        } else {
+          snapshots.push(state);
+          journaled.set(waybillNo, 0);
+        }
       }
       decided.set(waybillNo, state);
     }
@@ -190,14 +216,15 @@ export class ProcessBatchUseCase {
     const dlqMessages: OutboxEntry[] = dlqRecords.map((record) => ({ topicRole: 'dlq', key: record.key ?? '', payload: record }));
     // Last before COMMIT: it takes the month's case-number lock when the batch opens a case.
     const summary = await DecisionRepository.persist(manager, {
-      states: changed,
+      states: snapshots,
+      journal,
       effects,
       outbox: dlqMessages,
       baseVersions: lockRows ? undefined : baseVersions,
     });
     outcome.rejected = rejected.length;
     outcome.casesOpened = summary.casesOpened;
-    return { outcome, rejected, decided, skippedOffsets: Math.max(0, skippedOffsets) };
+    return { outcome, rejected, decided, journaled, skippedOffsets: Math.max(0, skippedOffsets) };
   }
 }
 
@@ -206,6 +233,8 @@ interface Applied {
   rejected: RejectedMessage[];
   /** Every waybill of the batch with its snapshot after the batch (null: none yet). */
   decided: Map<string, WaybillState | null>;
+  /** Journal entries after each of those waybills' snapshot rows, after the batch. */
+  journaled: Map<string, number>;
   /** Offsets between the stored next offset and the batch's first message, which the broker no longer had. */
   skippedOffsets: number;
 }
