@@ -128,43 +128,87 @@ function createUser(env: Record<string, string>, args: string[]): Promise<string
 interface Template {
   topic: string;
   key: string;
-  /** The value with `§` after every waybill number and event id: replaced by the cycle's suffix. */
+  /**
+   * The value with `§` after every waybill number and event id, replaced by the cycle's suffix, and `⟦ms|zone⟧`
+   * for every timestamp (its time in the simulated day), replaced by the time the cycle maps it to.
+   */
   value: string;
 }
 
 const MARK = '§';
+/** A timestamp as a JSON string: `"2026-11-22T08:00:00.000+08:00"` (any offset, or Z). */
+const TIMESTAMP = /"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)(Z|[+-]\d{2}:\d{2})"/g;
+const TIME_TOKEN = /⟦(-?\d+)\|([^⟧]*)⟧/g;
 
 /** The day's messages as templates whose waybill numbers and event ids get a per-cycle suffix (fresh waybills). */
-function templates(envelopes: ReturnType<typeof generateDay>['envelopes']): Template[] {
-  return envelopes.map((envelope) => {
+function templates(envelopes: ReturnType<typeof generateDay>['envelopes']): { templates: Template[]; firstMs: number; lastMs: number } {
+  let firstMs = Infinity;
+  let lastMs = -Infinity;
+  const tokenise = (json: string) =>
+    json.replace(TIMESTAMP, (_, local: string, zone: string) => {
+      const ms = Date.parse(`${local}${zone}`);
+      firstMs = Math.min(firstMs, ms);
+      lastMs = Math.max(lastMs, ms);
+      return `"⟦${ms}|${zone}⟧"`;
+    });
+  const list = envelopes.map((envelope) => {
     if (typeof envelope.value === 'string') return { topic: envelope.topic, key: envelope.key, value: envelope.value };
     const value = structuredClone(envelope.value) as Record<string, unknown> & { caseRef?: { waybillNo?: string } };
     if (typeof value.waybillNo === 'string') value.waybillNo += MARK;
     if (typeof value.eventId === 'string') value.eventId += `.${MARK}`;
     if (value.caseRef && typeof value.caseRef.waybillNo === 'string') value.caseRef.waybillNo += MARK;
-    return { topic: envelope.topic, key: envelope.key, value: JSON.stringify(value) };
+    return { topic: envelope.topic, key: envelope.key, value: tokenise(JSON.stringify(value)) };
   });
+  return { templates: list, firstMs, lastMs };
+}
+
+/** `ms` as ISO 8601 in the given offset (`Z` or `±hh:mm`), as the simulator wrote it. */
+function isoAt(ms: number, zone: string): string {
+  if (zone === 'Z') return new Date(ms).toISOString();
+  const sign = zone.startsWith('-') ? -1 : 1;
+  const offsetMs = sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;
+  return new Date(ms + offsetMs).toISOString().slice(0, -1) + zone;
 }
 
 /** Base-36 cycle number, three characters: waybill numbers stay within [A-Z0-9]{8,20}. */
 const cycleSuffix = (cycle: number) => cycle.toString(36).toUpperCase().padStart(3, '0');
 
-async function produceLoad(producer: Producer, day: Template[], until: number, counters: { sent: number; cycles: number }): Promise<void> {
+interface Load {
+  templates: Template[];
+  /** The simulated day's first and last timestamps (ms). */
+  firstMs: number;
+  lastMs: number;
+}
+
+/**
+ * Sends the day's messages at RATE/s, cycle after cycle. Event time follows the wall clock, as it does in a
+ * network: cycle k's timestamps are the day's, compressed onto the seconds that cycle takes to send, from the
+ * moment it starts (the order of a waybill's events, and how late a late one is relative to the others, kept).
+ * Each waybill's whole life thus passes in seconds: its scans, registrations and replies arrive as they would,
+ * and its deadlines are armed — and most met or cancelled — as in production, with hours still to run.
+ */
+async function produceLoad(producer: Producer, load: Load, until: number, counters: { sent: number; cycles: number }): Promise<void> {
+  const day = load.templates;
   const perBatch = Math.max(1, Math.round((RATE * SEND_MS) / 1000));
   const started = performance.now();
+  const cycleMs = (day.length / RATE) * 1000;
+  const scale = cycleMs / Math.max(1, load.lastMs - load.firstMs);
   let index = 0;
+  let cycleStartMs = Date.now();
+  const mapTime = (_token: string, ms: string, zone: string) => isoAt(cycleStartMs + (Number(ms) - load.firstMs) * scale, zone);
   while (performance.now() < until) {
     const byTopic = new Map<string, { key: string; value: string }[]>();
     for (let i = 0; i < perBatch; i++) {
       if (index === day.length) {
         index = 0;
         counters.cycles += 1;
+        cycleStartMs = Date.now();
       }
       const template = day[index++]!;
       const suffix = cycleSuffix(counters.cycles);
       const topic = prefix + template.topic;
       if (!byTopic.has(topic)) byTopic.set(topic, []);
-      byTopic.get(topic)!.push({ key: template.key + suffix, value: template.value.replaceAll(MARK, suffix) });
+      byTopic.get(topic)!.push({ key: template.key + suffix, value: template.value.replaceAll(MARK, suffix).replace(TIME_TOKEN, mapTime) });
     }
     // gzip record batches: librdkafka's mock cluster keeps only the newest 5 MiB per partition.
     await producer.sendBatch({
@@ -191,6 +235,7 @@ interface Probe {
   alertedWall?: number;
 }
 
+/** Now (event time follows the wall clock, see produceLoad) plus `offsetSeconds`, in the network's zone. */
 const shanghai = (offsetSeconds: number) =>
   DateTime.now().setZone('Asia/Shanghai').plus({ seconds: offsetSeconds }).toISO({ suppressMilliseconds: false })!;
 
@@ -331,6 +376,45 @@ function cpuTicks(pid: number | undefined): number | null {
 }
 const TICKS_PER_SECOND = 100;
 
+/**
+ * CPU seconds used so far by every part of the run on this machine: the apps, their PostgreSQL backends (by
+ * application_name, which the apps set from PGAPPNAME), Redis, the Kafka broker and this load generator.
+ * Backends that exit between two readings are missed: the apps keep pooled connections, so there are few.
+ */
+async function cpuBreakdown(client: pg.Client, pids: Record<AppName, number | undefined>, redisPid: number | null, brokerPid: number | null) {
+  const seconds = (pid: number | null | undefined) => (cpuTicks(pid ?? undefined) ?? 0) / TICKS_PER_SECOND;
+  const backends = (await client.query<{ pid: number; app: string }>(
+    `SELECT pid, coalesce(nullif(application_name, ''), 'other') AS app FROM pg_stat_activity WHERE datname = current_database()`,
+  )).rows;
+  const postgres: Record<string, Record<number, number>> = {};
+  for (const { pid, app } of backends) (postgres[app] ??= {})[pid] = seconds(pid);
+  const usage = process.cpuUsage();
+  return {
+    apps: Object.fromEntries(APPS.map((app) => [app, seconds(pids[app])])) as Record<AppName, number>,
+    postgres,
+    redis: seconds(redisPid),
+    broker: seconds(brokerPid),
+    loadGenerator: (usage.user + usage.system) / 1e6,
+  };
+}
+
+type CpuReading = Awaited<ReturnType<typeof cpuBreakdown>>;
+
+/** CPU seconds per part between two readings (a backend that connected in between counts from zero). */
+function cpuUsedBetween(a: CpuReading, b: CpuReading): Record<string, number> {
+  const used: Record<string, number> = {};
+  for (const app of APPS) used[app] = round(b.apps[app] - a.apps[app]);
+  for (const [app, byPid] of Object.entries(b.postgres)) {
+    let total = 0;
+    for (const [pid, seconds] of Object.entries(byPid)) total += seconds - (a.postgres[app]?.[Number(pid)] ?? 0);
+    used[`postgres:${app}`] = round(total);
+  }
+  used.redis = round(b.redis - a.redis);
+  used.broker = round(b.broker - a.broker);
+  used.loadGenerator = round(b.loadGenerator - a.loadGenerator);
+  return used;
+}
+
 async function groupLag(
   admin: Admin,
   groupId: string,
@@ -405,13 +489,14 @@ async function main(): Promise<void> {
   const longest = Math.max(...day.envelopes.map((e) => e.key.length));
   if (longest + 3 > 20) throw new Error(`simulator waybill numbers are ${longest} characters: no room for the cycle suffix`);
   const load = templates(day.envelopes);
+  const counters = { sent: 0, cycles: 0 };
   const policyFile = `${runDir}/policy.json`;
   writeFileSync(policyFile, JSON.stringify(day.policyDocument));
   const branches = Object.entries(day.policyDocument.sites as Record<string, { type: string }>)
     .filter(([, site]) => site.type === 'BRANCH')
     .map(([code]) => code);
   const [origin, destination] = [branches[0]!, branches[1]!];
-  log(`simulated day ${dayDate}: ${load.length} messages per cycle; probes from ${origin} to ${destination}`);
+  log(`simulated day ${dayDate}: ${load.templates.length} messages per cycle; probes from ${origin} to ${destination}`);
 
   const env: Record<string, string> = {
     DATABASE_URL,
@@ -463,7 +548,19 @@ async function main(): Promise<void> {
   if (!warmUp || warmUp.alertedAt === null) throw new Error('no alert for a warm-up probe within 90 s: see .run/soak/*.log');
   log(`warm-up alert after ${round(warmUp.alertedAt - warmUp.producedAt!, 0)} ms (${warmUp.alertType}); load starts`);
 
-  const counters = { sent: 0, cycles: 0 };
+  const cpuClient = new pg.Client({ connectionString: DATABASE_URL });
+  await cpuClient.connect();
+  const redisPid = await (async () => {
+    const redis = new Redis(REDIS_URL);
+    try {
+      return Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]) || null;
+    } finally {
+      redis.disconnect();
+    }
+  })();
+  const brokerPid = Number(readFileSync('.run/kafka.pid', 'utf8').replace(/\D/g, '')) || null;
+  const cpuAtLoadStart = await cpuBreakdown(cpuClient, pids, redisPid, brokerPid);
+
   const samples: Sample[] = [];
   const started = performance.now();
   const until = started + SECONDS * 1000;
@@ -545,6 +642,9 @@ async function main(): Promise<void> {
 
   await Promise.all([loadDone, probesDone, sampler]);
   const loadSeconds = (performance.now() - started) / 1000;
+  const cpuAtLoadEnd = await cpuBreakdown(cpuClient, pids, redisPid, brokerPid);
+  const cpuSecondsDuringLoad = cpuUsedBetween(cpuAtLoadStart, cpuAtLoadEnd);
+  await cpuClient.end();
   log(`load done: ${counters.sent} events in ${round(loadSeconds)} s; draining up to ${DRAIN_SECONDS} s`);
 
   // Drain: wait (bounded) for the last alerts and for ingest to catch up, sampling as before.
@@ -603,6 +703,9 @@ async function main(): Promise<void> {
     probeLatencies: measured.map((p) => [round((p.producedAt! - started) / 1000), p.alertedAt === null ? null : round(p.alertedAt - p.producedAt!, 0)]),
     rssGrowthMbPerApp: growth,
     meanCpuPercentPerApp: cpuDuringLoad,
+    /** CPU seconds of every part during the load, against cpuSecondsAvailable (cores × load seconds). */
+    cpuSecondsDuringLoad,
+    cpuSecondsAvailable: round(cpus().length * loadSeconds),
     maxLagByGroup: {
       ingest: Math.max(...samples.map((s) => s.ingestLag)),
       deadlines: Math.max(...samples.map((s) => s.deadlinesLag)),
@@ -630,6 +733,10 @@ async function main(): Promise<void> {
       `${result.alertLatencyIsLowerBound ? ' (lower bound)' : ''}, max ${result.alertMaxMs} ms (with warm-up: p99 ${result.alertIncludingWarmupMs.p99} ms); ` +
       `probes ${alerted.length}/${measured.length}; max ingest lag ${result.maxLag}; lost to retention ${result.lostToRetention}; ` +
       `produced ${result.producedRate}/s, ingest ${result.ingestRate}/s; RSS growth ${APPS.map((a) => `${a} ${growth[a]!.growthMb}`).join(', ')} MB`,
+  );
+  log(
+    `CPU seconds during the load (${result.cpuSecondsAvailable} available): ` +
+      Object.entries(cpuSecondsDuringLoad).sort(([, a], [, b]) => b - a).map(([part, seconds]) => `${part} ${seconds}`).join(', '),
   );
   log('wrote bench/results/soak.json');
 }

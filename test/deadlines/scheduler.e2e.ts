@@ -77,6 +77,19 @@ describe('BullMQ deadline scheduler (real Redis)', () => {
     }
   });
 
+  it('cancels waiting timers in bulk and the others through BullMQ, leaving no key of a cancelled job', async () => {
+    const dueAt = new Date(Date.now() + 600_000).toISOString();
+    const ids = ['E', 'F', 'G', 'H'].map((x) => `WB000000000${x}-COMPLAINT-1-C1`);
+    await scheduler.arm(ids.map((deadlineId) => ({ deadlineId, dueAt })));
+    await (await probe.job(ids[1]!))!.promote(); // now in `wait`: not the bulk script's, BullMQ removes it
+    await scheduler.cancel([ids[0]!, ids[1]!, ids[2]!, 'WB000000000Z-COMPLAINT-1-C1']);
+    expect(await Promise.all(ids.map((id) => probe.state(id)))).toEqual([null, null, null, 'delayed']);
+    expect(await probe.queue.getJobCounts('delayed', 'waiting')).toEqual({ delayed: 1, waiting: 0 });
+    expect(await probe.redis.exists(...ids.slice(0, 3).map((id) => probe.queue.toKey(id)))).toBe(0);
+    const [left] = await probe.queue.getDelayed();
+    expect(left!.id).toBe(ids[3]);
+  });
+
   it('cancels through BullMQ, and reports missing and finished timers as missing', async () => {
     const dueAt = new Date(Date.now() + 600_000).toISOString();
     await scheduler.arm(['A', 'B', 'C'].map((x) => ({ deadlineId: `WB000000000${x}-COMPLAINT-1-C1`, dueAt })));

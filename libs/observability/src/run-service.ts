@@ -29,6 +29,9 @@ export async function runService(spec: ServiceSpec): Promise<INestApplication> {
     throw error;
   }
   const logger = new NestLogger(spec.name);
+  // node-postgres names its connections from PGAPPNAME: pg_stat_activity (and an operator's top) then shows which
+  // app each PostgreSQL backend serves.
+  process.env.PGAPPNAME ??= spec.name;
   try {
     class ServiceRoot {}
     Module({ imports: [LoggingModule.forRoot({ app: spec.name, level: env.LOG_LEVEL }), spec.module] })(ServiceRoot);

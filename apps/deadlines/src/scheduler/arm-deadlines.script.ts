@@ -65,3 +65,24 @@ for i = 2, #ARGV do
 end
 return live
 `;
+
+/**
+ * Cancels many timers in one Redis call: a job still waiting in the `delayed` set (nearly every cancel: a DWELL
+ * timer met by the next departure scan) is removed as BullMQ's `removeJob` removes it — its entry in the set, its
+ * hash and its logs — without BullMQ's per-job script (lock check, parent dependencies, event-stream entry). The
+ * ids of jobs found anywhere else (waiting, running, finished, or absent) are returned for `Queue.remove`.
+ * KEYS[1] delayed set; ARGV[1] job key prefix, then job ids.
+ */
+export const CANCEL_DELAYED_TIMERS_LUA = `
+local prefix = ARGV[1]
+local others = {}
+for i = 2, #ARGV do
+  local jobId = ARGV[i]
+  if redis.call('ZREM', KEYS[1], jobId) == 1 then
+    redis.call('DEL', prefix .. jobId, prefix .. jobId .. ':logs')
+  else
+    others[#others + 1] = jobId
+  end
+end
+return others
+`;

@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DEADLINE_QUEUE } from '#config';
 import type { DeadlineScheduler, ScheduledDeadline, SchedulerCounts } from './deadline-scheduler.js';
-import { ARM_DEADLINES_LUA, LIVE_TIMERS_LUA } from './arm-deadlines.script.js';
+import { ARM_DEADLINES_LUA, CANCEL_DELAYED_TIMERS_LUA, LIVE_TIMERS_LUA } from './arm-deadlines.script.js';
 
 export { DEADLINE_QUEUE };
 
@@ -21,6 +21,7 @@ const CANCEL_IN_FLIGHT = 200;
 interface DeadlineCommands {
   armDeadlineTimers(delayedKey: string, markerKey: string, ...args: (string | number)[]): Promise<[number, string[]]>;
   liveDeadlineTimers(...args: string[]): Promise<number[]>;
+  cancelDelayedTimers(delayedKey: string, ...args: string[]): Promise<string[]>;
 }
 
 export class BullMqDeadlineScheduler implements DeadlineScheduler {
@@ -35,6 +36,7 @@ export class BullMqDeadlineScheduler implements DeadlineScheduler {
     // defineCommand runs the scripts by SHA and reloads them after a Redis restart (NOSCRIPT).
     redis.defineCommand('armDeadlineTimers', { numberOfKeys: 2, lua: ARM_DEADLINES_LUA });
     redis.defineCommand('liveDeadlineTimers', { numberOfKeys: 0, lua: LIVE_TIMERS_LUA });
+    redis.defineCommand('cancelDelayedTimers', { numberOfKeys: 1, lua: CANCEL_DELAYED_TIMERS_LUA });
     this.commands = redis as unknown as DeadlineCommands;
     this.jobKeyPrefix = queue.toKey('');
   }
@@ -69,9 +71,13 @@ export class BullMqDeadlineScheduler implements DeadlineScheduler {
   }
 
   async cancel(deadlineIds: string[]): Promise<void> {
-    for (let i = 0; i < deadlineIds.length; i += CANCEL_IN_FLIGHT) {
+    const others: string[] = [];
+    for (let i = 0; i < deadlineIds.length; i += ARM_CHUNK) {
+      others.push(...(await this.commands.cancelDelayedTimers(this.queue.keys.delayed, this.jobKeyPrefix, ...deadlineIds.slice(i, i + ARM_CHUNK))));
+    }
+    for (let i = 0; i < others.length; i += CANCEL_IN_FLIGHT) {
       // Returns 0 for a job being processed right now: its run will find the deadline no longer pending.
-      await Promise.all(deadlineIds.slice(i, i + CANCEL_IN_FLIGHT).map((id) => this.queue.remove(id)));
+      await Promise.all(others.slice(i, i + CANCEL_IN_FLIGHT).map((id) => this.queue.remove(id)));
     }
   }
 
