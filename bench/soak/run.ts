@@ -702,6 +702,17 @@ async function main(): Promise<void> {
     /** Per probe: seconds into the run when its scan was produced, and its alert latency in ms (null: none). */
     probeLatencies: measured.map((p) => [round((p.producedAt! - started) / 1000), p.alertedAt === null ? null : round(p.alertedAt - p.producedAt!, 0)]),
     rssGrowthMbPerApp: growth,
+    /**
+     * The same from the third minute on (mean of minute 3 → mean of the last minute): ingest's waybill-state cache
+     * (50 000 states) fills during the first two minutes at this rate, and a leak would show after that.
+     */
+    rssGrowthAfterTwoMinutesMb:
+      SECONDS >= 300
+        ? Object.fromEntries(APPS.map((app) => {
+            const values = (from: number, to: number) => mean(loadSamples.filter((x) => x.t >= from && x.t <= to && x.rssMb[app] !== null).map((x) => x.rssMb[app]!));
+            return [app, round(values(SECONDS - 60, SECONDS) - values(120, 180))];
+          }))
+        : null,
     meanCpuPercentPerApp: cpuDuringLoad,
     /** CPU seconds of every part during the load, against cpuSecondsAvailable (cores × load seconds). */
     cpuSecondsDuringLoad,
