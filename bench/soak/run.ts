@@ -6,13 +6,15 @@
 // alert reaching an SSE client logged in as the origin branch's staff. Writes bench/results/soak.json.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { CompressionTypes, Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
 import { DateTime } from 'luxon';
 import pg from 'pg';
 import { generateDay } from '../../apps/simulator/src/generator.js';
 import { ensureDatabase, migrate } from '#persistence';
+import { OwnPostgres, portPreferring } from '../../scripts/chaos/infra.js';
 
 const SECONDS = positive('SOAK_SECONDS', 600);
 const RATE = positive('SOAK_RATE', 5000);
@@ -31,9 +33,24 @@ const DAY_EVENTS = positive('SOAK_DAY_EVENTS', 100_000);
  * mock's batches near what a lagging consumer gets from a real broker.
  */
 const SEND_MS = positive('SOAK_SEND_MS', 500);
-const DATABASE_URL = process.env.SOAK_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/courier_soak';
+/**
+ * Without SOAK_DATABASE_URL the soak starts a PostgreSQL cluster of its own, configured as a production database
+ * is: this machine's shared PostgreSQL is a CI instance with autovacuum off (conf.d/90-ci.conf), and ten minutes
+ * of this load leave millions of dead rows (outbox marks, snapshot and deadline updates) that nothing reclaims.
+ */
+const OWN_POSTGRES_SETTINGS = ['autovacuum = on', "shared_buffers = '1GB'", "max_wal_size = '4GB'", 'fsync = on', 'synchronous_commit = on'];
+let DATABASE_URL = process.env.SOAK_DATABASE_URL ?? '';
+let ownPostgres: OwnPostgres | null = null;
+// However the run ends (an error, Ctrl-C), its cluster does not outlive it.
+process.on('exit', () => {
+  ownPostgres?.stopNow();
+  ownPostgres?.remove();
+});
+process.on('SIGINT', () => process.exit(130));
 const REDIS_URL = process.env.SOAK_REDIS_URL ?? 'redis://127.0.0.1:6379/9';
 const PORT_BASE = positive('SOAK_PORT_BASE', 3950);
+/** Where the figures go (a run at another rate can keep the main run's file). */
+const RESULTS_FILE = process.env.SOAK_RESULTS || 'bench/results/soak.json';
 const APPS = ['ingest', 'deadlines', 'notifier', 'api'] as const;
 type AppName = (typeof APPS)[number];
 const INPUT_ROLES = ['scan', 'exception', 'reply', 'action'] as const;
@@ -61,6 +78,12 @@ function positive(name: string, fallback: number): number {
 // ------------------------------------------------------------------------------------------------ set-up
 
 async function freshDatabase(): Promise<void> {
+  if (!DATABASE_URL) {
+    ownPostgres = new OwnPostgres(await portPreferring(55433), join(tmpdir(), `courier-soak-${run}-pg`), 'courier_soak');
+    await ownPostgres.init(OWN_POSTGRES_SETTINGS);
+    await ownPostgres.start();
+    DATABASE_URL = ownPostgres.url;
+  }
   await ensureDatabase(DATABASE_URL);
   const client = new pg.Client({ connectionString: DATABASE_URL });
   await client.connect();
@@ -100,6 +123,13 @@ async function startApp(name: AppName, port: number, env: Record<string, string>
 }
 
 async function stopAll(): Promise<void> {
+  await stopApps();
+  await ownPostgres?.stop();
+  ownPostgres?.remove();
+  ownPostgres = null;
+}
+
+async function stopApps(): Promise<void> {
   await Promise.all(
     children.map(async ({ child }) => {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -384,7 +414,9 @@ const TICKS_PER_SECOND = 100;
 async function cpuBreakdown(client: pg.Client, pids: Record<AppName, number | undefined>, redisPid: number | null, brokerPid: number | null) {
   const seconds = (pid: number | null | undefined) => (cpuTicks(pid ?? undefined) ?? 0) / TICKS_PER_SECOND;
   const backends = (await client.query<{ pid: number; app: string }>(
-    `SELECT pid, coalesce(nullif(application_name, ''), 'other') AS app FROM pg_stat_activity WHERE datname = current_database()`,
+    // Background processes (checkpointer, WAL writer, autovacuum launcher …) have no database.
+    `SELECT pid, CASE WHEN datname IS NULL THEN 'background' ELSE coalesce(nullif(application_name, ''), 'other') END AS app
+     FROM pg_stat_activity WHERE datname = current_database() OR datname IS NULL`,
   )).rows;
   const postgres: Record<string, Record<number, number>> = {};
   for (const { pid, app } of backends) (postgres[app] ??= {})[pid] = seconds(pid);
@@ -430,9 +462,11 @@ async function groupLag(
     for (const { partition, offset } of partitions) {
       const end = ends.get(partition);
       if (!end) continue;
-      const done = Number(offset) < 0 ? 0 : Number(offset);
+      // No committed offset yet (-1): the group starts at the partition's low watermark.
+      const done = Number(offset) < 0 ? Number(end.low) : Number(offset);
       committedSum += done;
-      const behind = Math.max(0, Number(end.high) - done);
+      // Lag counts what is still there to read; what retention deleted before it was read counts as lost.
+      const behind = Math.max(0, Number(end.high) - Math.max(done, Number(end.low)));
       lag += behind;
       maxPartition = Math.max(maxPartition, behind);
       lost += Math.max(0, Number(end.low) - done);
@@ -481,7 +515,7 @@ async function main(): Promise<void> {
   mkdirSync(runDir, { recursive: true });
   mkdirSync('bench/results', { recursive: true });
   const loadAtStart = loadavg().map((l) => round(l, 2));
-  log(`load average ${loadAtStart.join(' ')}; ${SECONDS} s at ${RATE} events/s, ${PROBE_RATE} probes/s; database ${DATABASE_URL}, redis ${REDIS_URL}, topics ${prefix}*`);
+  log(`load average ${loadAtStart.join(' ')}; ${SECONDS} s at ${RATE} events/s, ${PROBE_RATE} probes/s; database ${DATABASE_URL || 'own PostgreSQL cluster'}, redis ${REDIS_URL}, topics ${prefix}*`);
   await freshDatabase();
 
   const dayDate = DateTime.now().setZone('Asia/Shanghai').minus({ days: 1 }).toISODate()!;
@@ -658,11 +692,12 @@ async function main(): Promise<void> {
   const drainSeconds = round(DRAIN_SECONDS - Math.max(0, drainUntil - performance.now()) / 1000);
   alerts.close();
   await Promise.all([producer.disconnect(), probeProducer.disconnect(), admin.disconnect()]);
-  await stopAll();
+  await stopApps();
 
   // Where the time goes, per alerted probe: Kafka → ingest's batch transaction start (outbox.created_at), → the
   // outbox relay's publish (published_at), → the SSE client. PostgreSQL's now() is its transaction's start.
   const stages = await probeStages(probes.filter((p) => p.alertedWall !== undefined && p.producedWall !== undefined));
+  const tables = await tablesAtEnd();
 
   // Figures.
   const measured = probes.filter((p) => p.producedAt !== null);
@@ -733,12 +768,15 @@ async function main(): Promise<void> {
     sendIntervalMs: SEND_MS,
     producedEvents: counters.sent,
     dayCycles: counters.cycles + 1,
+    /** Own cluster (production settings) unless SOAK_DATABASE_URL named another. */
+    database: ownPostgres ? { own: true, settings: OWN_POSTGRES_SETTINGS } : { own: false, url: DATABASE_URL },
+    tablesAtEnd: tables,
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: round(totalmem() / 2 ** 30, 0), node: process.version, loadAvgAtStart: loadAtStart, loadAvgAtEnd: loadavg().map((l) => round(l, 2)) },
-    command: `SOAK_SECONDS=${SECONDS} SOAK_RATE=${RATE} npm run soak`,
+    command: `SOAK_SECONDS=${SECONDS} SOAK_RATE=${RATE}${RESULTS_FILE === 'bench/results/soak.json' ? '' : ` SOAK_RESULTS=${RESULTS_FILE}`} npm run soak`,
     finishedAt: new Date().toISOString(),
     samples,
   };
-  writeFileSync('bench/results/soak.json', `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(RESULTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
   log(
     `alert latency after ${WARMUP_SECONDS} s warm-up: p50 ${result.alertP50Ms} ms, p99 ${result.alertP99Ms} ms` +
       `${result.alertLatencyIsLowerBound ? ' (lower bound)' : ''}, max ${result.alertMaxMs} ms (with warm-up: p99 ${result.alertIncludingWarmupMs.p99} ms); ` +
@@ -749,7 +787,25 @@ async function main(): Promise<void> {
     `CPU seconds during the load (${result.cpuSecondsAvailable} available): ` +
       Object.entries(cpuSecondsDuringLoad).sort(([, a], [, b]) => b - a).map(([part, seconds]) => `${part} ${seconds}`).join(', '),
   );
-  log('wrote bench/results/soak.json');
+  log(`wrote ${RESULTS_FILE}`);
+  await stopAll();
+}
+
+/** The largest tables at the end: live and dead rows, and how often (auto)vacuum reached them. */
+async function tablesAtEnd(): Promise<Record<string, { liveRows: number; deadRows: number; sizeMb: number; autovacuums: number }>> {
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ name: string; live: string; dead: string; bytes: string; autovacuums: string }>(
+      `SELECT relname AS name, n_live_tup AS live, n_dead_tup AS dead, pg_total_relation_size(relid) AS bytes, autovacuum_count AS autovacuums
+       FROM pg_stat_user_tables ORDER BY pg_total_relation_size(relid) DESC LIMIT 8`,
+    );
+    return Object.fromEntries(rows.map((r) => [r.name, {
+      liveRows: Number(r.live), deadRows: Number(r.dead), sizeMb: round(Number(r.bytes) / 2 ** 20), autovacuums: Number(r.autovacuums),
+    }]));
+  } finally {
+    await client.end();
+  }
 }
 
 async function probeStages(alerted: Probe[]): Promise<Record<string, { p50: number | null; p99: number | null }>> {

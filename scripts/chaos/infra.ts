@@ -73,7 +73,8 @@ export class OwnPostgres {
     return join(this.dataDir, 'server.log');
   }
 
-  async init(): Promise<void> {
+  /** `settings`: extra postgresql.conf lines (`name = value`) after the run's own. */
+  async init(settings: string[] = []): Promise<void> {
     rmSync(this.dataDir, { recursive: true, force: true });
     mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
     if (this.asRoot) {
@@ -87,7 +88,7 @@ export class OwnPostgres {
     // Appending keeps the file's owner (root may write it, the postgres user reads it).
     appendFileSync(
       join(cluster, 'postgresql.conf'),
-      ['', `port = ${this.port}`, `listen_addresses = '127.0.0.1'`, `unix_socket_directories = ''`, 'max_connections = 200', ''].join('\n'),
+      ['', `port = ${this.port}`, `listen_addresses = '127.0.0.1'`, `unix_socket_directories = ''`, 'max_connections = 200', ...settings, ''].join('\n'),
     );
   }
 
