@@ -26,6 +26,8 @@ const WARMUP_SECONDS = Number(process.env.SOAK_WARMUP_SECONDS ?? Math.min(60, SE
 const DRAIN_SECONDS = positive('SOAK_DRAIN_SECONDS', 60);
 /** Simulator events generated once and replayed in cycles, each cycle with fresh waybill numbers. */
 const DAY_EVENTS = positive('SOAK_DAY_EVENTS', 100_000);
+/** Interleaved replays of the day, each at a different hour of it (see produceLoad). */
+const LANES = Math.round(positive('SOAK_LANES', 8));
 /**
  * The load goes out every SOAK_SEND_MS as one produce request. librdkafka's mock cluster answers a fetch with a single
  * record batch per partition, so the producer's batch size is the consumer's batch size there; a real broker
@@ -163,6 +165,8 @@ interface Template {
    * for every timestamp (its time in the simulated day), replaced by the time the cycle maps it to.
    */
   value: string;
+  /** Its first timestamp in the simulated day (ms), or null when it has none (a malformed message). */
+  ms: number | null;
 }
 
 const MARK = '§';
@@ -181,13 +185,15 @@ function templates(envelopes: ReturnType<typeof generateDay>['envelopes']): { te
       lastMs = Math.max(lastMs, ms);
       return `"⟦${ms}|${zone}⟧"`;
     });
-  const list = envelopes.map((envelope) => {
-    if (typeof envelope.value === 'string') return { topic: envelope.topic, key: envelope.key, value: envelope.value };
+  const list = envelopes.map((envelope): Template => {
+    if (typeof envelope.value === 'string') return { topic: envelope.topic, key: envelope.key, value: envelope.value, ms: null };
     const value = structuredClone(envelope.value) as Record<string, unknown> & { caseRef?: { waybillNo?: string } };
     if (typeof value.waybillNo === 'string') value.waybillNo += MARK;
     if (typeof value.eventId === 'string') value.eventId += `.${MARK}`;
     if (value.caseRef && typeof value.caseRef.waybillNo === 'string') value.caseRef.waybillNo += MARK;
-    return { topic: envelope.topic, key: envelope.key, value: tokenise(JSON.stringify(value)) };
+    const value_ = tokenise(JSON.stringify(value));
+    const first = /⟦(-?\d+)\|/.exec(value_);
+    return { topic: envelope.topic, key: envelope.key, value: value_, ms: first ? Number(first[1]) : null };
   });
   return { templates: list, firstMs, lastMs };
 }
@@ -211,32 +217,49 @@ interface Load {
 }
 
 /**
- * Sends the day's messages at RATE/s, cycle after cycle. Event time follows the wall clock, as it does in a
- * network: cycle k's timestamps are the day's, compressed onto the seconds that cycle takes to send, from the
- * moment it starts (the order of a waybill's events, and how late a late one is relative to the others, kept).
- * Each waybill's whole life thus passes in seconds: its scans, registrations and replies arrive as they would,
- * and its deadlines are armed — and most met or cancelled — as in production, with hours still to run.
+ * Sends the day's messages at RATE/s in LANES interleaved lanes, each replaying the day cycle after cycle, lane q
+ * starting at q/LANES of the day. One day compressed into one stream would put the whole evening's failed deliveries
+ * (and their cases, deadlines and notifications) into the same few seconds, a burst no network of that average rate
+ * produces; with lanes, every moment carries the mix of LANES different hours of the day. (The first pass of lanes
+ * q > 0 starts mid-day: some of its waybills begin without their earlier scans.)
+ *
+ * Event time follows the wall clock, as it does in a network: a lane's cycle has the day's timestamps compressed
+ * onto the seconds that cycle takes to send (LANES × the day's length / RATE), from the moment it starts (the order
+ * of a waybill's events, and how late a late one is relative to the others, kept). Each waybill's life thus passes
+ * in minutes: its scans, registrations and replies arrive as they would, and its deadlines are armed — and most met
+ * or cancelled — as in production, with hours still to run.
  */
 async function produceLoad(producer: Producer, load: Load, until: number, counters: { sent: number; cycles: number }): Promise<void> {
   const day = load.templates;
   const perBatch = Math.max(1, Math.round((RATE * SEND_MS) / 1000));
   const started = performance.now();
-  const cycleMs = (day.length / RATE) * 1000;
+  const cycleMs = ((day.length * LANES) / RATE) * 1000;
   const scale = cycleMs / Math.max(1, load.lastMs - load.firstMs);
-  let index = 0;
-  let cycleStartMs = Date.now();
-  const mapTime = (_token: string, ms: string, zone: string) => isoAt(cycleStartMs + (Number(ms) - load.firstMs) * scale, zone);
+  // The simulated-day time of the message at `index` (a malformed one borrows its nearest earlier neighbour's).
+  const dayMsAt = (index: number) => {
+    for (let i = index; i >= 0; i--) if (day[i]!.ms !== null) return day[i]!.ms!;
+    return load.firstMs;
+  };
+  const lanes = Array.from({ length: LANES }, (_, q) => {
+    const index = Math.floor((q * day.length) / LANES);
+    // Started so that this lane's first message is stamped now.
+    return { index, cycle: q, startMs: Date.now() - (dayMsAt(index) - load.firstMs) * scale };
+  });
+  counters.cycles = LANES - 1;
+  let turn = 0;
   while (performance.now() < until) {
     const byTopic = new Map<string, { key: string; value: string }[]>();
     for (let i = 0; i < perBatch; i++) {
-      if (index === day.length) {
-        index = 0;
-        counters.cycles += 1;
-        cycleStartMs = Date.now();
+      const lane = lanes[turn++ % LANES]!;
+      if (lane.index === day.length) {
+        lane.index = 0;
+        lane.cycle = ++counters.cycles;
+        lane.startMs = Date.now();
       }
-      const template = day[index++]!;
-      const suffix = cycleSuffix(counters.cycles);
+      const template = day[lane.index++]!;
+      const suffix = cycleSuffix(lane.cycle);
       const topic = prefix + template.topic;
+      const mapTime = (_token: string, ms: string, zone: string) => isoAt(lane.startMs + (Number(ms) - load.firstMs) * scale, zone);
       if (!byTopic.has(topic)) byTopic.set(topic, []);
       byTopic.get(topic)!.push({ key: template.key + suffix, value: template.value.replaceAll(MARK, suffix).replace(TIME_TOKEN, mapTime) });
     }
@@ -379,6 +402,11 @@ interface Sample {
   deadlinesLag: number;
   notifierLag: number;
   ingestApplied: number;
+  /** Ingest's longest event-loop delay since the previous sample, and its major GC time in that interval (ms). */
+  ingestEventLoopMaxMs: number;
+  ingestMajorGcMs: number;
+  /** PostgreSQL backends waiting for a lock when the sample was taken. */
+  postgresLockWaiters: number;
   produced: number;
   probesPending: number;
 }
@@ -476,17 +504,20 @@ async function groupLag(
 }
 
 /** From ingest's /metrics: events applied or rejected, and messages received in batches from the input topics. */
-async function ingestCounters(port: number): Promise<{ applied: number; received: number }> {
+async function ingestCounters(port: number): Promise<{ applied: number; received: number; eventLoopMaxMs: number; majorGcSeconds: number }> {
   const text = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(3000) }).then((r) => r.text());
   let applied = 0;
   let received = 0;
+  // prom-client's defaults: the event loop's longest delay since the previous scrape, and GC time so far.
+  const eventLoopMaxMs = Number(/^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1] ?? NaN) * 1000;
+  const majorGcSeconds = Number(/^nodejs_gc_duration_seconds_sum\{[^}]*kind="major"[^}]*\} (\S+)$/m.exec(text)?.[1] ?? NaN);
   for (const match of text.matchAll(/^courier_ingest_events_total\{[^}]*outcome="(?:applied|rejected)"[^}]*\} (\d+(?:\.\d+)?)$/gm)) {
     applied += Number(match[1]);
   }
   for (const match of text.matchAll(/^courier_ingest_batch_size_sum\{[^}]*topic="([^"]+)"[^}]*\} (\d+(?:\.\d+)?)$/gm)) {
     if (INPUT_ROLES.some((role) => match[1] === `${prefix}courier.${role}.v1`)) received += Number(match[2]);
   }
-  return { applied, received };
+  return { applied, received, eventLoopMaxMs, majorGcSeconds };
 }
 
 // ------------------------------------------------------------------------------------------------ figures
@@ -624,6 +655,9 @@ async function main(): Promise<void> {
 
   const inputTopics = INPUT_ROLES.map((role) => `${prefix}courier.${role}.v1`);
   let lastCpu = { at: performance.now(), ticks: Object.fromEntries(APPS.map((app) => [app, cpuTicks(pids[app])])) };
+  let lastMajorGcSeconds = 0;
+  const sampleClient = new pg.Client({ connectionString: DATABASE_URL, application_name: 'soak-sampler' });
+  await sampleClient.connect();
   const takeSample = async (): Promise<Sample> => {
     const [ingest, deadlines, notifier] = await Promise.all([
       groupLag(admin, `${groupPrefix}.ingest`, inputTopics),
@@ -631,7 +665,12 @@ async function main(): Promise<void> {
       groupLag(admin, `${groupPrefix}.notifier`, [`${prefix}courier.notification-intent.v1`]),
     ]);
     // After the offsets: ingest counts a batch before it commits it, so received ≥ committed unless messages were skipped.
-    const ingestCounts = await ingestCounters(ports.ingest).catch(() => ({ applied: NaN, received: NaN }));
+    const ingestCounts = await ingestCounters(ports.ingest).catch(() => ({ applied: NaN, received: NaN, eventLoopMaxMs: NaN, majorGcSeconds: NaN }));
+    const lockWaiters = await sampleClient
+      .query<{ waiting: number }>(`SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE wait_event_type = 'Lock'`)
+      .then((r) => r.rows[0]!.waiting, () => NaN);
+    const majorGcMs = round((ingestCounts.majorGcSeconds - lastMajorGcSeconds) * 1000, 0);
+    lastMajorGcSeconds = ingestCounts.majorGcSeconds;
     const now = performance.now();
     const ticks = Object.fromEntries(APPS.map((app) => [app, cpuTicks(pids[app])]));
     const cpuPercent = Object.fromEntries(
@@ -653,6 +692,9 @@ async function main(): Promise<void> {
       deadlinesLag: deadlines.lag,
       notifierLag: notifier.lag,
       ingestApplied: ingestCounts.applied,
+      ingestEventLoopMaxMs: round(ingestCounts.eventLoopMaxMs, 0),
+      ingestMajorGcMs: majorGcMs,
+      postgresLockWaiters: lockWaiters,
       produced: counters.sent,
       probesPending: probes.filter((p) => p.alertedAt === null).length,
     };
@@ -691,7 +733,7 @@ async function main(): Promise<void> {
   }
   const drainSeconds = round(DRAIN_SECONDS - Math.max(0, drainUntil - performance.now()) / 1000);
   alerts.close();
-  await Promise.all([producer.disconnect(), probeProducer.disconnect(), admin.disconnect()]);
+  await Promise.all([producer.disconnect(), probeProducer.disconnect(), admin.disconnect(), sampleClient.end()]);
   await stopApps();
 
   // Where the time goes, per alerted probe: Kafka → ingest's batch transaction start (outbox.created_at), → the
@@ -768,6 +810,7 @@ async function main(): Promise<void> {
     sendIntervalMs: SEND_MS,
     producedEvents: counters.sent,
     dayCycles: counters.cycles + 1,
+    lanes: LANES,
     /** Own cluster (production settings) unless SOAK_DATABASE_URL named another. */
     database: ownPostgres ? { own: true, settings: OWN_POSTGRES_SETTINGS } : { own: false, url: DATABASE_URL },
     tablesAtEnd: tables,
