@@ -5,7 +5,7 @@
 // PICKUP went out ten seconds earlier) measure the latency from the scan being acknowledged by Kafka to the live
 // alert reaching an SSE client logged in as the origin branch's staff. Writes bench/results/soak.json.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -40,7 +40,16 @@ const SEND_MS = positive('SOAK_SEND_MS', 500);
  * is: this machine's shared PostgreSQL is a CI instance with autovacuum off (conf.d/90-ci.conf), and ten minutes
  * of this load leave millions of dead rows (outbox marks, snapshot and deadline updates) that nothing reclaims.
  */
-const OWN_POSTGRES_SETTINGS = ['autovacuum = on', "shared_buffers = '1GB'", "max_wal_size = '4GB'", 'fsync = on', 'synchronous_commit = on'];
+const OWN_POSTGRES_SETTINGS = [
+  'autovacuum = on',
+  "shared_buffers = '1GB'",
+  "max_wal_size = '4GB'",
+  'fsync = on',
+  'synchronous_commit = on',
+  'log_checkpoints = on',
+  'log_autovacuum_min_duration = 1000',
+  ...(process.env.SOAK_POSTGRES_SETTINGS ?? '').split(';').map((line) => line.trim()).filter(Boolean),
+];
 let DATABASE_URL = process.env.SOAK_DATABASE_URL ?? '';
 let ownPostgres: OwnPostgres | null = null;
 // However the run ends (an error, Ctrl-C), its cluster does not outlive it.
@@ -127,6 +136,8 @@ async function startApp(name: AppName, port: number, env: Record<string, string>
 async function stopAll(): Promise<void> {
   await stopApps();
   await ownPostgres?.stop();
+  // Its log (checkpoints, autovacuum) outlives the cluster, beside the apps' logs.
+  if (ownPostgres && existsSync(ownPostgres.logFile)) copyFileSync(ownPostgres.logFile, `${runDir}/postgres.log`);
   ownPostgres?.remove();
   ownPostgres = null;
 }
