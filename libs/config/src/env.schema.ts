@@ -41,8 +41,11 @@ export const envSchema = z.object({
 
   POLICY_FILE: z.string().min(1).default('config/policy.default.json'),
 
-  /** Ingest: most messages one kafkajs batch may hand to one transaction. */
-  INGEST_MAX_BATCH: positiveInt(2000),
+  /**
+   * Ingest: committed waybill states kept in memory between batches (~10–20 KB each with their text). A hit saves
+   * reading the snapshot and folding its journal; 0 turns the cache off.
+   */
+  INGEST_STATE_CACHE_ENTRIES: z.coerce.number().int().min(0).default(50_000),
   /** How far behind the newest processed event time the event-time clock (watermark) runs. */
   WATERMARK_LATENESS_SECONDS: z.coerce.number().int().min(0).default(300),
   /** Outbox relay poll interval when idle. */

@@ -20,7 +20,7 @@ describe('loadEnv', () => {
     [{ KAFKA_BROKERS: 'localhost' }, 'KAFKA_BROKERS ("localhost"): each broker must be host:port'],
     [{ REDIS_URL: 'http://x' }, 'REDIS_URL ("http://x"): must be a URL with scheme redis or rediss'],
     [{ DATABASE_URL: 'nonsense' }, 'DATABASE_URL ("nonsense")'],
-    [{ INGEST_MAX_BATCH: '-5' }, 'INGEST_MAX_BATCH ("-5")'],
+    [{ INGEST_STATE_CACHE_ENTRIES: '-5' }, 'INGEST_STATE_CACHE_ENTRIES ("-5")'],
     [{ NODE_ENV: 'prod' }, 'NODE_ENV ("prod")'],
   ])('names the variable of a bad value: %j', (override, expected) => {
     expect(() => loadEnv({ ...base, ...override })).toThrow(InvalidConfigurationError);

@@ -21,4 +21,12 @@ describe('WaybillStateCache', () => {
     expect(cache.get('A')?.version).toBe(2);
     expect(cache.get('C')).toBeDefined();
   });
+
+  it('keeps nothing with capacity 0 (INGEST_STATE_CACHE_ENTRIES=0: every batch reads its states)', () => {
+    const cache = new WaybillStateCache(0);
+    cache.remember([state('A')], new Map([['A', 3]]));
+    expect(cache.get('A')).toBeUndefined();
+    expect(cache.journaled('A')).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
 });

@@ -35,6 +35,7 @@ export class WaybillStateCache {
 
   /** Records committed states (call after the transaction that read or wrote them committed). */
   remember(states: Iterable<WaybillState>, journaled?: ReadonlyMap<string, number>): void {
+    if (this.capacity === 0) return;
     for (const state of states) {
       this.entries.delete(state.waybillNo);
       this.entries.set(state.waybillNo, { state, journaled: journaled?.get(state.waybillNo) ?? 0 });

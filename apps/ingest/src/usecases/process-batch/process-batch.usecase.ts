@@ -3,7 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { KafkaMessage } from 'kafkajs';
 import { parseEvidenceMessage, parseHqReviewMessage, parseInputMessage, toDlqRecord } from '#contracts';
 import { decide, evidenceEngineInput, hqReviewEngineInput, type EngineInput, type Effect, type Policy, type WaybillState } from '#domain';
-import { CLOCK, POLICY, type Clock } from '#config';
+import { APP_ENV, CLOCK, POLICY, type AppEnv, type Clock } from '#config';
 import {
   DecisionRepository,
   mayJournal,
@@ -51,9 +51,6 @@ export interface BatchOutcome {
 type ValidMessage = { message: KafkaMessage; waybillNo: string; occurredAtMs: number; input: EngineInput };
 type RejectedMessage = { message: KafkaMessage; reason: string; field: string | null };
 
-/** Waybill snapshots kept between batches (see WaybillStateCache): ~10-15 KB each in memory with their text. */
-const STATE_CACHE_ENTRIES = 50_000;
-
 /**
  * Kafka batch → validate → engine → one PostgreSQL transaction (state, cases, deadlines,
  * liabilities, notifications, outbox, DLQ records and this partition's next offset).
@@ -63,15 +60,18 @@ const STATE_CACHE_ENTRIES = 50_000;
  */
 @Injectable()
 export class ProcessBatchUseCase {
-  private readonly states = new WaybillStateCache(STATE_CACHE_ENTRIES);
+  private readonly states: WaybillStateCache;
   private readonly log = new Logger(ProcessBatchUseCase.name);
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(POLICY) private readonly policy: Policy,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(APP_ENV) env: AppEnv,
     private readonly metrics: IngestMetrics,
-  ) {}
+  ) {
+    this.states = new WaybillStateCache(env.INGEST_STATE_CACHE_ENTRIES);
+  }
 
   async execute(kind: InputKind, groupId: string, batch: KafkaBatch): Promise<BatchOutcome> {
     const started = performance.now();
