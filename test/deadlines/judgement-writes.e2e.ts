@@ -82,16 +82,25 @@ describe('judgement writes', () => {
       await feed.close();
     }
 
-    // Reference: one timer per transaction, written by DecisionRepository, until nothing due is left.
+    // Reference: what is due, judged in due order and written by DecisionRepository in one transaction, as ingest
+    // writes a batch; again until nothing due is left. A sweep also judges what is due in one transaction, so when
+    // two timers of one case are due together (a ladder's steps, at some hours of the day) each side publishes the
+    // case once, in its state after both.
     const reference = new DataSource(dataSourceOptions(REFERENCE_URL, 2));
     await reference.initialize();
     for (let next = await due(REFERENCE_URL, nowMs); next.length > 0; next = await due(REFERENCE_URL, nowMs)) {
-      const row = next[0]!;
       await reference.transaction(async (manager) => {
-        const state = (await DecisionRepository.lockStates(manager, [row.waybill_no], policy)).get(row.waybill_no) ?? null;
-        const input = { kind: 'timer' as const, deadlineId: row.deadline_id, caseId: row.case_id, dueAt: new Date(row.due_at).toISOString(), firedAt: firedAt.toISOString() };
-        const decision = decide(state, input, policy);
-        await DecisionRepository.persist(manager, { states: [decision.state as WaybillState], effects: decision.effects });
+        const states = await DecisionRepository.lockStates(manager, [...new Set(next.map((row) => row.waybill_no))], policy);
+        const written = new Map<string, WaybillState>();
+        const effects = [];
+        for (const row of next) {
+          const state = written.get(row.waybill_no) ?? states.get(row.waybill_no) ?? null;
+          const input = { kind: 'timer' as const, deadlineId: row.deadline_id, caseId: row.case_id, dueAt: new Date(row.due_at).toISOString(), firedAt: firedAt.toISOString() };
+          const decision = decide(state, input, policy);
+          written.set(row.waybill_no, decision.state as WaybillState);
+          effects.push(...decision.effects);
+        }
+        await DecisionRepository.persist(manager, { states: [...written.values()], effects });
       });
     }
     await reference.destroy();

@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { resetDatabase, withClient } from '../support/database.js';
-import { uniquePrefix } from '../support/kafka.js';
+import { consumerLag } from '#messaging';
+import { testKafka, uniquePrefix } from '../support/kafka.js';
 import { eventually, freePort, sleep, startApp, stopApp, type RunningApp } from '../support/processes.js';
 import { localTime } from '../support/events.js';
 import { EngineFeed } from './support/engine-feed.js';
@@ -43,6 +44,19 @@ describe('deadline service recovery', () => {
   const laggingIngest = () => feed.ingestProgress(ingestGroup, { behind: true, newestEventTime: localTime(1, '15:00') });
   // Caught up with the present: the event-time clock has passed every deadline due before now (less the lateness).
   const caughtUpIngest = () => feed.ingestProgress(ingestGroup, { behind: false, newestEventTime: new Date().toISOString() });
+  /** No deadline intent waits in the outbox or on the topic for the deadline service. */
+  const intentsSettled = async () => {
+    const [{ unpublished }] = await rows<{ unpublished: number }>(`SELECT count(*)::int AS unpublished FROM outbox WHERE published_at IS NULL`);
+    if (unpublished > 0) return false;
+    const admin = testKafka('dlr-lag').admin();
+    await admin.connect();
+    try {
+      const lags = await consumerLag(admin, `${prefix}.deadlines`, [`${prefix}courier.deadline-intent.v1`]);
+      return lags.length > 0 && lags.every((p) => p.lag === 0);
+    } finally {
+      await admin.disconnect();
+    }
+  };
 
   beforeAll(async () => {
     await resetDatabase(DATABASE_URL);
@@ -119,15 +133,19 @@ describe('deadline service recovery', () => {
       await eventually(async () => armed(await pending()), 30_000);
       await eventually(async () => (await Promise.all(pastDue.map((id) => timers.job(id)))).every((j) => (j?.attemptsStarted ?? 0) >= 1), 20_000);
 
-      // Let the intents in flight land and a reconcile round pass: from here on only the reconciler can re-arm.
+      // Let every intent land — relayed from the outbox and consumed by the deadline service — and a reconcile
+      // round pass: from here on only the reconciler can re-arm. (A fixed pause was not enough on a busy machine.)
+      await eventually(intentsSettled, 30_000);
       await sleep(3000);
       const rearmedBefore = await metricValue(app!.port, 'courier_deadline_reconcile_total', { kind: 'rearmed' });
       await timers.redis.flushdb();
 
       const everyPending = await pending();
       await eventually(async () => armed(everyPending), 20_000);
-      const rearmed = await metricValue(app!.port, 'courier_deadline_reconcile_total', { kind: 'rearmed' });
-      expect(rearmed - rearmedBefore).toBeGreaterThanOrEqual(everyPending.length);
+      // The reconciler counts a round's re-armed timers after its Redis script returned: read until it has.
+      const rearmed = () => metricValue(app!.port, 'courier_deadline_reconcile_total', { kind: 'rearmed' });
+      await eventually(async () => (await rearmed()) - rearmedBefore >= everyPending.length, 10_000).catch(() => undefined);
+      expect((await rearmed()) - rearmedBefore).toBeGreaterThanOrEqual(everyPending.length);
 
       await caughtUpIngest();
       await eventually(async () => (await Promise.all(pastDue.map(statusOf))).every((s) => s === 'MISSED'), 30_000);
