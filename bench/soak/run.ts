@@ -227,6 +227,14 @@ interface Load {
   lastMs: number;
 }
 
+/** One replay of the day within the load: where it is, its cycle (the suffix), and how it stamps event time. */
+interface Lane {
+  index: number;
+  cycle: number;
+  startMs: number;
+  mapTime: (token: string, ms: string, zone: string) => string;
+}
+
 /**
  * Sends the day's messages at RATE/s in LANES interleaved lanes, each replaying the day cycle after cycle, lane q
  * starting at q/LANES of the day. One day compressed into one stream would put the whole evening's failed deliveries
@@ -254,7 +262,14 @@ async function produceLoad(producer: Producer, load: Load, until: number, counte
   const lanes = Array.from({ length: LANES }, (_, q) => {
     const index = Math.floor((q * day.length) / LANES);
     // Started so that this lane's first message is stamped now.
-    return { index, cycle: q, startMs: Date.now() - (dayMsAt(index) - load.firstMs) * scale };
+    const lane: Lane = {
+      index,
+      cycle: q,
+      startMs: Date.now() - (dayMsAt(index) - load.firstMs) * scale,
+      // Reads startMs when called, so it follows the lane into its next cycle.
+      mapTime: (_token, ms, zone) => isoAt(lane.startMs + (Number(ms) - load.firstMs) * scale, zone),
+    };
+    return lane;
   });
   counters.cycles = LANES - 1;
   let turn = 0;
@@ -270,9 +285,8 @@ async function produceLoad(producer: Producer, load: Load, until: number, counte
       const template = day[lane.index++]!;
       const suffix = cycleSuffix(lane.cycle);
       const topic = prefix + template.topic;
-      const mapTime = (_token: string, ms: string, zone: string) => isoAt(lane.startMs + (Number(ms) - load.firstMs) * scale, zone);
       if (!byTopic.has(topic)) byTopic.set(topic, []);
-      byTopic.get(topic)!.push({ key: template.key + suffix, value: template.value.replaceAll(MARK, suffix).replace(TIME_TOKEN, mapTime) });
+      byTopic.get(topic)!.push({ key: template.key + suffix, value: template.value.replaceAll(MARK, suffix).replace(TIME_TOKEN, lane.mapTime) });
     }
     // gzip record batches: librdkafka's mock cluster keeps only the newest 5 MiB per partition.
     await producer.sendBatch({
@@ -519,9 +533,10 @@ async function ingestCounters(port: number): Promise<{ applied: number; received
   const text = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(3000) }).then((r) => r.text());
   let applied = 0;
   let received = 0;
-  // prom-client's defaults: the event loop's longest delay since the previous scrape, and GC time so far.
+  // prom-client's defaults: the event loop's longest delay since the previous scrape, and GC time so far (no
+  // major-GC series yet: none has run).
   const eventLoopMaxMs = Number(/^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1] ?? NaN) * 1000;
-  const majorGcSeconds = Number(/^nodejs_gc_duration_seconds_sum\{[^}]*kind="major"[^}]*\} (\S+)$/m.exec(text)?.[1] ?? NaN);
+  const majorGcSeconds = Number(/^nodejs_gc_duration_seconds_sum\{[^}]*kind="major"[^}]*\} (\S+)$/m.exec(text)?.[1] ?? 0);
   for (const match of text.matchAll(/^courier_ingest_events_total\{[^}]*outcome="(?:applied|rejected)"[^}]*\} (\d+(?:\.\d+)?)$/gm)) {
     applied += Number(match[1]);
   }
@@ -624,8 +639,9 @@ async function main(): Promise<void> {
   if (!warmUp || warmUp.alertedAt === null) throw new Error('no alert for a warm-up probe within 90 s: see .run/soak/*.log');
   log(`warm-up alert after ${round(warmUp.alertedAt - warmUp.producedAt!, 0)} ms (${warmUp.alertType}); load starts`);
 
-  const cpuClient = new pg.Client({ connectionString: DATABASE_URL });
-  await cpuClient.connect();
+  // One connection for the run's own queries (CPU breakdown, lock waiters), named so its cost shows apart.
+  const sampleClient = new pg.Client({ connectionString: DATABASE_URL, application_name: 'soak-sampler' });
+  await sampleClient.connect();
   const redisPid = await (async () => {
     const redis = new Redis(REDIS_URL);
     try {
@@ -635,7 +651,7 @@ async function main(): Promise<void> {
     }
   })();
   const brokerPid = Number(readFileSync('.run/kafka.pid', 'utf8').replace(/\D/g, '')) || null;
-  const cpuAtLoadStart = await cpuBreakdown(cpuClient, pids, redisPid, brokerPid);
+  const cpuAtLoadStart = await cpuBreakdown(sampleClient, pids, redisPid, brokerPid);
 
   const samples: Sample[] = [];
   const started = performance.now();
@@ -666,9 +682,7 @@ async function main(): Promise<void> {
 
   const inputTopics = INPUT_ROLES.map((role) => `${prefix}courier.${role}.v1`);
   let lastCpu = { at: performance.now(), ticks: Object.fromEntries(APPS.map((app) => [app, cpuTicks(pids[app])])) };
-  let lastMajorGcSeconds = 0;
-  const sampleClient = new pg.Client({ connectionString: DATABASE_URL, application_name: 'soak-sampler' });
-  await sampleClient.connect();
+  let lastMajorGcSeconds = NaN;
   const takeSample = async (): Promise<Sample> => {
     const [ingest, deadlines, notifier] = await Promise.all([
       groupLag(admin, `${groupPrefix}.ingest`, inputTopics),
@@ -680,6 +694,7 @@ async function main(): Promise<void> {
     const lockWaiters = await sampleClient
       .query<{ waiting: number }>(`SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE wait_event_type = 'Lock'`)
       .then((r) => r.rows[0]!.waiting, () => NaN);
+    // GC time in this interval; unknown (NaN) for the first sample and after a failed scrape.
     const majorGcMs = round((ingestCounts.majorGcSeconds - lastMajorGcSeconds) * 1000, 0);
     lastMajorGcSeconds = ingestCounts.majorGcSeconds;
     const now = performance.now();
@@ -729,9 +744,8 @@ async function main(): Promise<void> {
 
   await Promise.all([loadDone, probesDone, sampler]);
   const loadSeconds = (performance.now() - started) / 1000;
-  const cpuAtLoadEnd = await cpuBreakdown(cpuClient, pids, redisPid, brokerPid);
+  const cpuAtLoadEnd = await cpuBreakdown(sampleClient, pids, redisPid, brokerPid);
   const cpuSecondsDuringLoad = cpuUsedBetween(cpuAtLoadStart, cpuAtLoadEnd);
-  await cpuClient.end();
   log(`load done: ${counters.sent} events in ${round(loadSeconds)} s; draining up to ${DRAIN_SECONDS} s`);
 
   // Drain: wait (bounded) for the last alerts and for ingest to catch up, sampling as before.
@@ -792,7 +806,7 @@ async function main(): Promise<void> {
     rssGrowthMbPerApp: growth,
     /**
      * The same from the third minute on (mean of minute 3 → mean of the last minute): ingest's waybill-state cache
-     * (50 000 states) fills during the first two minutes at this rate, and a leak would show after that.
+     * (INGEST_STATE_CACHE_ENTRIES, 50 000 states by default) fills during the first two minutes at this rate, and a leak would show after that.
      */
     rssGrowthAfterTwoMinutesMb:
       SECONDS >= 300
